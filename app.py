@@ -1,0 +1,177 @@
+"""policykg web app: chat with citations, SPARQL console, documents; SPARQL endpoint at /sparql.
+
+Run ``python app.py`` (or ``policykg serve``). On start the shipped corpus is
+ingested in the background (only new or changed documents are processed);
+progress shows at the top of the page and in the console.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+
+import gradio as gr
+import pandas as pd
+
+from kg import KnowledgeBase, Settings
+from kg.present import EXAMPLE_QUERIES, citations_html, document_html
+from kg.server import BackgroundBuild, sparql_routes
+from kg.sparql import SparqlError
+
+
+def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Blocks:
+    """The Gradio interface over one knowledge base."""
+
+    def status_text() -> str:
+        if build is None:
+            return f"{len(kb.state.docs)} documents"
+        st = build.status
+        return ("⏳ " if st.running else ("⚠️ " if st.error else "✅ ")) + st.message
+
+    def busy() -> str | None:
+        if build is not None and build.status.running:
+            return f"The knowledge base is still being built ({build.status.message}). Please ask again in a moment."
+        if not kb.state.docs:
+            return "Nothing has been ingested yet."
+        return None
+
+    def ask_json(question: str) -> dict:
+        """The JSON twin of a chat answer (same object as `policykg ask --json`)."""
+        if (msg := busy()) is not None:
+            return {"question": question, "answered": False, "answer": msg, "citations": []}
+        return kb.ask(question).to_json()
+
+    def chat(question: str, history: list):
+        history = list(history or [])
+        if not question.strip():
+            return history, "", gr.update(), gr.update(), None, {}
+        history.append({"role": "user", "content": question})
+        if (msg := busy()) is not None:
+            history.append({"role": "assistant", "content": msg})
+            return history, "", "", gr.update(choices=[], value=None), None, {}
+        ans = kb.ask(question)
+        refs = "".join(f" [{i}]" for i in range(1, len(ans.citations) + 1)) if ans.answered else ""
+        history.append({"role": "assistant", "content": ans.answer + refs})
+        choices = [(f"[{i}] {c.title or c.doc} ({c.start}–{c.end})", i - 1) for i, c in enumerate(ans.citations, 1)]
+        first = 0 if choices else None
+        view = document_html(kb.document(ans.citations[0].doc), ans.citations[0].start, ans.citations[0].end) if choices else ""
+        return history, "", citations_html(ans), gr.update(choices=choices, value=first), view, ans.to_json()
+
+    def show_citation(index, answer_json: dict):
+        if index is None or not answer_json or index >= len(answer_json.get("citations", [])):
+            return ""
+        c = answer_json["citations"][index]
+        return document_html(kb.document(c["doc"]), c["start"], c["end"])
+
+    def run_sparql(query: str):
+        try:
+            res = kb.sparql(query)
+        except SparqlError as exc:
+            return pd.DataFrame(), None, f"**SPARQL error:** `{exc}`"
+        if res.kind == "ASK":
+            frame = pd.DataFrame({"boolean": [res.boolean]})
+        elif res.kind == "CONSTRUCT":
+            frame = pd.DataFrame([(str(s), str(p), str(o)) for s, p, o in res.graph], columns=["subject", "predicate", "object"])
+        else:
+            frame = pd.DataFrame(res.records(), columns=res.vars)
+        fd, path = tempfile.mkstemp(prefix="policykg-", suffix=".csv")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(frame.to_csv(index=False) if res.kind != "SELECT" else res.serialize("csv"))
+        return frame, path, f"{len(frame)} row(s)"
+
+    def documents_table():
+        rows = [{"doc": r.doc_id, "title": r.title, "language": r.language, "issued": r.issued or "",
+                 "publisher": r.publisher or "", "format": r.format, "sentences": len(r.sentences),
+                 "characters": len(r.text)} for r in kb.records.values()]
+        return pd.DataFrame(rows, columns=["doc", "title", "language", "issued", "publisher", "format", "sentences", "characters"])
+
+    def show_document(doc_id: str | None):
+        return document_html(kb.document(doc_id)) if doc_id in kb.records else ""
+
+    first_example = next(iter(EXAMPLE_QUERIES))
+    with gr.Blocks(title="policykg") as demo:
+        gr.Markdown("# policykg\nQuestions, figures and sources from public-policy documents on basic public services.")
+        status = gr.Markdown(status_text())
+        gr.Timer(2.0).tick(status_text, outputs=status, api_visibility="private")
+        with gr.Tab("Ask"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(label="Answers cite the sentence they come from", height=420)
+                    question = gr.Textbox(placeholder="e.g. How many hospital beds are there per 1,000 people?",
+                                          label="Question", submit_btn=True)
+                    gr.Examples(["How many hospital beds are there per 1,000 people?",
+                                 "What is Chongqing's social security participation rate?",
+                                 "Who presented the National Basic Public Service Standards?"], question)
+                with gr.Column(scale=2):
+                    cites = gr.HTML(label="Citations")
+                    pick = gr.Radio(label="Show citation in its document", choices=[], type="value")
+            docview = gr.HTML()
+            with gr.Accordion("JSON (same as `policykg ask --json`)", open=False):
+                answer_json = gr.JSON()
+            question.submit(chat, [question, chatbot], [chatbot, question, cites, pick, docview, answer_json], api_name="chat")
+            pick.change(show_citation, [pick, answer_json], docview, api_visibility="private")
+            gr.Button(visible=False).click(ask_json, question, answer_json, api_name="ask")
+        with gr.Tab("SPARQL"):
+            example = gr.Dropdown(list(EXAMPLE_QUERIES), value=first_example, label="Example queries")
+            query = gr.Code(EXAMPLE_QUERIES[first_example], language="sql", label="Query (prefixes pkg:, nif:, dcterms:, skos:, prov:, qb: … are predeclared)", lines=10)
+            run = gr.Button("Run", variant="primary")
+            message = gr.Markdown()
+            table = gr.Dataframe(label="Results", wrap=True)
+            download = gr.File(label="Download CSV")
+            gr.Markdown("The same graph answers SPARQL 1.1 Protocol requests at [`/sparql`](/sparql) (GET or POST; JSON, XML, CSV, TSV).")
+            example.change(lambda k: EXAMPLE_QUERIES[k], example, query, api_visibility="private")
+            run.click(run_sparql, query, [table, download, message], api_name="sparql")
+        with gr.Tab("Documents"):
+            docs = gr.Dataframe(label="Ingested documents", wrap=True)
+            doc_pick = gr.Dropdown(label="Read a document", choices=[])
+            doc_html = gr.HTML()
+            refresh = gr.Button("Refresh")
+            def refresh_docs():
+                return documents_table(), gr.update(choices=sorted(kb.records))
+            refresh.click(refresh_docs, None, [docs, doc_pick], api_visibility="private")
+            demo.load(refresh_docs, None, [docs, doc_pick], api_visibility="private")
+            doc_pick.change(show_document, doc_pick, doc_html, api_visibility="private")
+    return demo
+
+
+def create_app(settings: Settings, build: bool = True, corpus=None):
+    """The FastAPI application: Gradio UI at / and the SPARQL endpoint at /sparql."""
+    from fastapi import FastAPI
+
+    kb = KnowledgeBase(settings)
+    builder = BackgroundBuild(kb, corpus) if build else None
+    api = FastAPI(title="policykg")
+    sparql_routes(api, lambda: kb)
+    demo = build_ui(kb, builder)
+    app = gr.mount_gradio_app(api, demo, path="/")
+    if builder is not None:
+        builder.start()
+    return app, kb, builder
+
+
+def launch(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 7860, build: bool = True, corpus=None) -> None:
+    """Start the web server (blocking)."""
+    import uvicorn
+
+    settings = settings or Settings()
+    app, kb, _ = create_app(settings, build=build, corpus=corpus)
+    print(f"policykg: knowledge base in {settings.home}; open http://{host}:{port}/ (SPARQL endpoint: /sparql)", flush=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        kb.close()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--host", default=os.environ.get("POLICYKG_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("POLICYKG_PORT", "7860")))
+    p.add_argument("--home", help="knowledge-base folder (default: $POLICYKG_HOME or the user data dir)")
+    p.add_argument("--no-build", action="store_true", help="do not ingest the corpus on start")
+    args = p.parse_args()
+    launch(Settings(home=args.home) if args.home else Settings(), args.host, args.port, build=not args.no_build)
+
+
+if __name__ == "__main__":
+    main()

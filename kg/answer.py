@@ -1,0 +1,35 @@
+"""Answers and citations, and their JSON form (the twin of every UI answer)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Citation:
+    doc: str  # file stem
+    start: int
+    end: int
+    quote: str  # == the document's text[start:end]
+    score: float
+    title: str = ""
+    iri: str = ""  # the sentence resource in the graph
+
+    def to_json(self) -> dict:
+        return {"doc": self.doc, "start": self.start, "end": self.end, "quote": self.quote, "score": self.score}
+
+
+@dataclass
+class Answer:
+    question: str
+    answered: bool
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "answer": self.answer,
+            "citations": [c.to_json() for c in self.citations],
+        }

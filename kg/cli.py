@@ -1,0 +1,215 @@
+"""The ``policykg`` command: parse arguments, call the KnowledgeBase, format output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .config import Settings
+from .sparql import FORMATS, SparqlError
+
+EXAMPLE_HELP = """examples:
+  policykg ingest                      # the shipped corpus/
+  policykg ask "How many hospital beds per 1,000 people?" --json
+  policykg sparql "SELECT ?d ?t WHERE { ?d a pkg:Document ; dcterms:title ?t }"
+  policykg validate
+  policykg serve --port 7860
+"""
+
+
+class CliError(Exception):
+    """An error to print as one line and exit non-zero."""
+
+
+def _settings(args) -> Settings:
+    kw = {k: v for k, v in (("home", args.home), ("store", args.store), ("embedder", args.embedder)) if v}
+    return Settings(**kw)
+
+
+def _open(args, read_only: bool):
+    from .kb import KnowledgeBase
+    from .store import StoreLockedError
+
+    settings = _settings(args)
+    if read_only and not (settings.home / "state.json").is_file():
+        raise CliError(f"nothing has been ingested into {settings.home} yet; run `policykg ingest` first")
+    try:
+        return KnowledgeBase(settings, read_only=read_only)
+    except StoreLockedError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False))
+
+
+# -- commands ---------------------------------------------------------------
+
+def cmd_ingest(args) -> int:
+    from tqdm import tqdm
+
+    kb = _open(args, read_only=False)
+    bar = tqdm(total=0, unit="doc", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
+
+    def progress(i, n, name):
+        bar.total = n
+        bar.n = i
+        bar.set_postfix_str(name)
+        bar.refresh()
+
+    with kb:
+        report = kb.ingest(args.paths or None, progress=progress)
+        bar.close()
+        if args.json:
+            _print_json(report.to_json())
+        else:
+            print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+                  f"removed {len(report.removed)}, failed {len(report.failed)}; "
+                  f"{report.embedded} sentences embedded in {report.seconds:.1f} s; home: {kb.home}")
+        for path, reason in report.failed:
+            print(f"failed: {path}: {reason}", file=sys.stderr)
+        for path, reason in report.skipped:
+            print(f"skipped: {path}: {reason}", file=sys.stderr)
+    return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
+
+
+def cmd_ask(args) -> int:
+    if args.batch is None and not args.question:
+        raise CliError("give a QUESTION or --batch FILE")
+    kb = _open(args, read_only=True)
+    with kb:
+        if args.batch is None:
+            ans = kb.ask(" ".join(args.question), k=args.k)
+            if args.json:
+                _print_json(ans.to_json())
+            else:
+                print(ans.answer)
+                for i, c in enumerate(ans.citations, 1):
+                    print(f"  [{i}] {c.doc} {c.start}-{c.end} ({c.score:.3f}): {' '.join(c.quote.split())}")
+            return 0
+        fh = sys.stdin if args.batch == "-" else _read_open(args.batch)
+        for line in fh:
+            if line.strip():
+                _print_json(kb.ask(line.strip(), k=args.k).to_json())
+                sys.stdout.flush()
+    return 0
+
+
+def _read_open(path: str):
+    try:
+        return open(path, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def cmd_sparql(args) -> int:
+    if (args.query is None) == (args.file is None):
+        raise CliError("give a QUERY or --file F (one of them)")
+    query = args.query if args.file is None else _read_open(args.file).read()
+    kb = _open(args, read_only=True)
+    with kb:
+        try:
+            result = kb.sparql(query)
+        except SparqlError as exc:
+            raise CliError(f"SPARQL error: {exc}") from exc
+        out = result.serialize(args.format)
+        sys.stdout.write(out if out.endswith("\n") else out + "\n")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    kb = _open(args, read_only=True)
+    with kb:
+        report = kb.validate()
+    if args.json:
+        _print_json(report.to_json())
+    elif report.conforms:
+        print(f"conforms: {report.triples} triples checked against ontology/shapes.ttl, no violations")
+    else:
+        print(f"does not conform: {len(report.violations)} violation(s) in {report.triples} triples")
+        for v in report.violations:
+            print(f"  {v}")
+    return 0 if report.conforms else 1
+
+
+def cmd_serve(args) -> int:
+    from app import launch  # the Gradio shell, installed beside the packages
+
+    launch(_settings(args), host=args.host, port=args.port, build=not args.no_build,
+           corpus=Path(args.corpus) if args.corpus else None)
+    return 0
+
+
+def cmd_status(args) -> int:
+    kb = _open(args, read_only=True)
+    with kb:
+        info = kb.status()
+    if args.json:
+        _print_json(info)
+    else:
+        for k, v in info.items():
+            print(f"{k}: {v if not isinstance(v, (dict, list)) else json.dumps(v, ensure_ascii=False)}")
+    return 0
+
+
+# -- parser -------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="policykg", description="Knowledge graph and cited answers over policy documents.",
+                                epilog=EXAMPLE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--home", help="knowledge-base folder (default: $POLICYKG_HOME or the user data dir)")
+    p.add_argument("--store", choices=["oxigraph", "rdflib"], help="triple store backend (default: oxigraph)")
+    p.add_argument("--embedder", help="minilm (default), e5, hash, or a sentence-transformers model path")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("ingest", help="build or update the graph and index from documents")
+    s.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the shipped corpus/)")
+    s.add_argument("--json", action="store_true", help="print the report as JSON")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("ask", help="answer a question with citations")
+    s.add_argument("question", nargs="*", metavar="QUESTION")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument("--batch", metavar="FILE", help="one question per line ('-' for standard input); JSON lines out")
+    s.add_argument("-k", type=int, default=3, help="number of citations (default 3)")
+    s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("sparql", help="run a read-only SPARQL query over the graph")
+    s.add_argument("query", nargs="?", metavar="QUERY")
+    s.add_argument("--file", metavar="F", help="read the query from a file")
+    s.add_argument("--format", choices=FORMATS, default="table")
+    s.set_defaults(func=cmd_sparql)
+
+    s = sub.add_parser("validate", help="check the graph against the SHACL shapes")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("serve", help="start the web app and the SPARQL endpoint")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=7860)
+    s.add_argument("--corpus", help="folder to build from on start (default: the shipped corpus/)")
+    s.add_argument("--no-build", action="store_true", help="serve what is already built; do not ingest on start")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("status", help="what is in the knowledge base and how it was built")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_status)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(f"policykg: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

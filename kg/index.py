@@ -1,0 +1,188 @@
+"""The passage search index: dense vectors (FAISS) and BM25 over sentences,
+fused into one ranking by reciprocal rank fusion.
+
+Vectors are stored per document, so an unchanged document is never embedded
+again, and an edited one re-uses the vectors of its unchanged sentences. The
+combined FAISS and BM25 indexes are rebuilt from those per-document parts
+(cheap) and saved beside ``build.json``, which records the embedder, library
+versions and document hashes they were built from.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ingest.records import DocumentRecord
+
+from .embedders import Embedder
+from .lexical import BM25Index, tokenize
+from .vectors import BACKENDS, VectorIndex
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant
+POOL = 50  # candidates taken from each ranking before fusion
+
+
+@dataclass
+class Hit:
+    doc_id: str
+    sentence: int  # index into the document's sentences
+    start: int
+    end: int
+    text: str
+    score: float  # fused score
+    dense: float  # cosine similarity
+    bm25: float
+    dense_rank: int | None
+    bm25_rank: int | None
+
+
+def passage_text(text: str) -> str:
+    """What is embedded and matched: the sentence with its whitespace folded."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class SearchIndex:
+    """Per-document vectors plus combined dense and lexical indexes under ``folder``."""
+
+    def __init__(self, folder: Path, embedder: Callable[[], Embedder], embedder_name: str, vector_backend: str = "faiss"):
+        self.folder = Path(folder)
+        self._embedder_factory = embedder
+        self._embedder: Embedder | None = None
+        self.embedder_name = embedder_name
+        self._backend = vector_backend
+        self._vectors: VectorIndex = BACKENDS[vector_backend]()
+        self._bm25 = BM25Index()
+        self._table: list[tuple[str, int]] = []  # row -> (doc_id, sentence index)
+        self.embedded = 0  # passages embedded by this instance (for reports and tests)
+
+    # -- building --------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = self._embedder_factory()
+        return self._embedder
+
+    def _vec_path(self, doc_id: str) -> Path:
+        return self.folder / "vectors" / f"{doc_id}.npy"
+
+    def metadata(self) -> dict:
+        path = self.folder / "build.json"
+        return json.loads(path.read_text()) if path.is_file() else {}
+
+    def stale_embedder(self) -> bool:
+        """Whether stored vectors came from a different embedder than the configured one."""
+        meta = self.metadata()
+        return bool(meta) and meta.get("embedder", {}).get("name") != self.embedder_name
+
+    def embed_document(self, rec: DocumentRecord, previous: DocumentRecord | None) -> int:
+        """Store vectors for ``rec``'s sentences, re-using ``previous``'s where the text is unchanged.
+
+        Returns the number of sentences actually embedded.
+        """
+        texts = [passage_text(rec.quote(s)) for s in rec.sentences]
+        known: dict[str, np.ndarray] = {}
+        if previous is not None and self._vec_path(previous.doc_id).is_file() and not self.stale_embedder():
+            old = np.load(self._vec_path(previous.doc_id))
+            if len(old) == len(previous.sentences):
+                known = {passage_text(previous.quote(s)): v for s, v in zip(previous.sentences, old)}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            known.update(zip(missing, self.embedder.embed_passages(missing)))
+            self.embedded += len(missing)
+        dim = self.embedder.dim if not known else len(next(iter(known.values())))
+        matrix = np.stack([known[t] for t in texts]) if texts else np.zeros((0, dim), dtype=np.float32)
+        self._vec_path(rec.doc_id).parent.mkdir(parents=True, exist_ok=True)
+        np.save(self._vec_path(rec.doc_id), matrix.astype(np.float32))
+        return len(missing)
+
+    def drop_document(self, doc_id: str) -> None:
+        self._vec_path(doc_id).unlink(missing_ok=True)
+
+    def rebuild(self, records: dict[str, DocumentRecord]) -> None:
+        """Rebuild and save the combined indexes from the stored per-document vectors."""
+        self._table, mats, tokens = [], [], []
+        for doc_id in sorted(records):
+            rec = records[doc_id]
+            vec = np.load(self._vec_path(doc_id))
+            mats.append(vec)
+            for i, s in enumerate(rec.sentences):
+                self._table.append((doc_id, i))
+                tokens.append(tokenize(rec.quote(s), rec.language))
+        matrix = np.concatenate(mats) if mats else np.zeros((0, 1), dtype=np.float32)
+        self._vectors.build(matrix)
+        self._bm25.build(tokens)
+        self._save(records, matrix.shape[1] if matrix.ndim == 2 else 0)
+
+    def _save(self, records, dim):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._vectors.save(self.folder / f"dense.{self._backend}")
+        shutil.rmtree(self.folder / "bm25", ignore_errors=True)
+        self._bm25.save(self.folder / "bm25")
+        (self.folder / "table.json").write_text(json.dumps(self._table))
+        meta = {
+            "embedder": {"name": self.embedder_name, "dim": dim, **({} if self._embedder is None else self.embedder.describe())},
+            "vector_index": self._backend,
+            "fusion": {"method": "reciprocal rank fusion", "k": RRF_K, "pool": POOL},
+            "versions": {p: version(p) for p in ("faiss-cpu", "bm25s", "numpy")},
+            "documents": {d: r.sha256 for d, r in sorted(records.items())},
+            "sentences": len(self._table),
+        }
+        (self.folder / "build.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False))
+
+    def load(self) -> bool:
+        """Load the saved combined indexes; False if there are none yet."""
+        table = self.folder / "table.json"
+        if not table.is_file():
+            return False
+        self._table = [tuple(r) for r in json.loads(table.read_text())]
+        dense = self.folder / f"dense.{self._backend}"
+        if dense.is_file():
+            self._vectors.load(dense)
+        self._bm25.load(self.folder / "bm25", len(self._table))
+        return True
+
+    # -- searching -------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def search(self, query: str, records: dict[str, DocumentRecord], k: int = 5, language: str = "en") -> list[Hit]:
+        """The ``k`` best sentences for ``query`` by fused dense + BM25 rank."""
+        if not self._table:
+            return []
+        qv = self.embedder.embed_query(passage_text(query))
+        ids, cos = self._vectors.search(qv, POOL)
+        dense = {int(i): (r, float(c)) for r, (i, c) in enumerate(zip(ids, cos)) if i >= 0}
+        bm = self._bm25.scores(tokenize(query, language))
+        top = [int(i) for i in np.argsort(-bm, kind="stable")[:POOL] if bm[i] > 0]
+        lexical = {i: (r, float(bm[i])) for r, i in enumerate(top)}
+        fused: dict[int, float] = {}
+        for ranking in (dense, lexical):
+            for i, (rank, _) in ranking.items():
+                fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+        hits = []
+        for i in sorted(fused, key=lambda i: (-fused[i], i))[:k]:
+            doc_id, si = self._table[i]
+            rec = records[doc_id]
+            s = rec.sentences[si]
+            d = dense.get(i)
+            hits.append(Hit(
+                doc_id=doc_id, sentence=si, start=s.start, end=s.end, text=rec.quote(s),
+                score=round(fused[i], 6),
+                dense=round(d[1] if d else float(qv @ self._row_vector(i, records)), 6),
+                bm25=round(float(bm[i]), 6),
+                dense_rank=d[0] + 1 if d else None,
+                bm25_rank=lexical[i][0] + 1 if i in lexical else None,
+            ))
+        return hits
+
+    def _row_vector(self, i: int, records) -> np.ndarray:
+        doc_id, si = self._table[i]
+        return np.load(self._vec_path(doc_id), mmap_mode="r")[si]

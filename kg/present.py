@@ -1,0 +1,87 @@
+"""HTML and table renderings shared by the app: citations, documents with a
+highlighted span, example queries. Pure functions of library objects."""
+
+from __future__ import annotations
+
+import html
+
+from ingest.records import DocumentRecord
+
+from .answer import Answer
+
+EXAMPLE_QUERIES = {
+    "Documents: title, date, language, publisher": """SELECT ?doc ?title ?issued ?language ?publisher WHERE {
+  ?d a pkg:Document ; dcterms:identifier ?doc ; dcterms:title ?title ; dcterms:language ?language .
+  OPTIONAL { ?d dcterms:issued ?issued }
+  OPTIONAL { ?d dcterms:publisher/skos:prefLabel ?publisher }
+}
+ORDER BY ?doc""",
+    "Sentences that mention hospital beds, with offsets": """SELECT ?doc ?start ?end ?sentence WHERE {
+  ?s a nif:Sentence ; nif:anchorOf ?sentence ; nif:beginIndex ?start ; nif:endIndex ?end ;
+     dcterms:isPartOf/dcterms:identifier ?doc .
+  FILTER (CONTAINS(LCASE(?sentence), "beds"))
+}
+ORDER BY ?doc ?start""",
+    "Sentences and paragraphs per document": """SELECT ?doc (COUNT(DISTINCT ?s) AS ?sentences) (COUNT(DISTINCT ?p) AS ?paragraphs) WHERE {
+  ?d a pkg:Document ; dcterms:identifier ?doc .
+  ?s a nif:Sentence ; dcterms:isPartOf ?d ; nif:superString ?p .
+}
+GROUP BY ?doc
+ORDER BY DESC(?sentences)""",
+    "Provenance: how each document was read": """SELECT ?doc ?reader ?segmenter ?software WHERE {
+  ?ctx nif:sourceUrl ?d ; prov:wasGeneratedBy ?run .
+  ?d dcterms:identifier ?doc .
+  ?run pkg:reader ?reader ; pkg:segmenter ?segmenter ; prov:wasAssociatedWith/rdfs:label ?software .
+}
+ORDER BY ?doc""",
+    "Sentences in Chinese documents about basic public services (基本公共服务)": """SELECT ?title ?sentence WHERE {
+  ?d a pkg:Document ; dcterms:language "zh"^^xsd:language ; dcterms:title ?title .
+  ?s a nif:Sentence ; dcterms:isPartOf ?d ; nif:anchorOf ?sentence .
+  FILTER (CONTAINS(?sentence, "基本公共服务"))
+}
+LIMIT 20""",
+    "Ontology classes with their labels": """SELECT ?class ?label WHERE {
+  ?class a owl:Class ; rdfs:label ?label .
+  FILTER (LANG(?label) = "en")
+}
+ORDER BY ?class""",
+}
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def citations_html(answer: Answer) -> str:
+    """A numbered list of the answer's citations: title, document, offsets, the sentence."""
+    if not answer.citations:
+        return "<p><em>No citations.</em></p>"
+    items = []
+    for i, c in enumerate(answer.citations, 1):
+        items.append(
+            f"<li><b>[{i}] {esc(c.title or c.doc)}</b><br>"
+            f"<small><code>{esc(c.doc)}</code> · characters {c.start}–{c.end} · score {c.score:.4f}</small>"
+            f"<blockquote style='margin:4px 0 10px 0'>{esc(' '.join(c.quote.split()))}</blockquote></li>"
+        )
+    return "<ol style='padding-left:1.2em'>" + "".join(items) + "</ol>"
+
+
+def document_html(rec: DocumentRecord, start: int | None = None, end: int | None = None, context: int | None = None) -> str:
+    """The document's extracted text with ``[start, end)`` highlighted.
+
+    The text is shown exactly as extracted (whitespace preserved), so what is
+    highlighted is the cited characters themselves.
+    """
+    text = rec.text
+    head = (f"<div><b>{esc(rec.title)}</b><br><small><code>{esc(rec.doc_id)}</code> · {esc(rec.language)}"
+            f"{' · ' + esc(rec.issued) if rec.issued else ''}{' · ' + esc(rec.publisher) if rec.publisher else ''}"
+            f" · {len(text):,} characters</small></div>")
+    if start is None or end is None:
+        body = esc(text)
+    else:
+        lo = 0 if context is None else max(0, start - context)
+        hi = len(text) if context is None else min(len(text), end + context)
+        body = (("…" if lo else "") + esc(text[lo:start]) + "<mark id='cited' style='background:#ffe066'>"
+                + esc(text[start:end]) + "</mark>" + esc(text[end:hi]) + ("…" if hi < len(text) else ""))
+    return (head + "<div style='white-space:pre-wrap;max-height:480px;overflow-y:auto;border:1px solid #ddd;"
+            "padding:8px;font-size:0.9em;line-height:1.45'>" + body + "</div>")

@@ -1,0 +1,127 @@
+"""SPARQL results independent of the triple store, and their serialisations.
+
+Results are converted to rdflib terms so that every backend prints the same
+table, CSV, SPARQL JSON and SPARQL XML (the latter three through rdflib's own
+result serialisers).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from rdflib import BNode, Graph, Literal, Variable
+from rdflib.query import Result
+
+FORMATS = ("table", "csv", "json", "xml", "tsv")
+MEDIA_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+}
+
+
+class SparqlError(ValueError):
+    """A query the store cannot run: a syntax error (with the parser's message) or an update."""
+
+
+_UPDATE = re.compile(
+    r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s+<[^>]*>)\s*)*"
+    r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
+
+
+def reject_update(query: str) -> None:
+    """Raise SparqlError if ``query`` is a SPARQL Update request: the graph is read-only."""
+    stripped = re.sub(r"#[^\n]*", "", query)
+    if _UPDATE.match(stripped):
+        raise SparqlError(
+            "SPARQL Update is not allowed: the graph is read-only and is rebuilt from the "
+            "documents by `policykg ingest`"
+        )
+
+
+@dataclass
+class QueryResult:
+    """The outcome of a query: rows for SELECT, a boolean for ASK, a graph for CONSTRUCT/DESCRIBE."""
+
+    kind: str  # "SELECT" | "ASK" | "CONSTRUCT"
+    vars: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)  # rdflib terms or None
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+    def records(self) -> list[dict[str, str | None]]:
+        """Rows as dicts of plain strings (the terms' lexical values)."""
+        return [{v: (None if t is None else str(t)) for v, t in zip(self.vars, row)} for row in self.rows]
+
+    def to_rdflib(self) -> Result:
+        res = Result(self.kind)
+        if self.kind == "SELECT":
+            res.vars = [Variable(v) for v in self.vars]
+            res.bindings = [
+                {Variable(v): t for v, t in zip(self.vars, row) if t is not None} for row in self.rows
+            ]
+        elif self.kind == "ASK":
+            res.askAnswer = bool(self.boolean)
+        else:
+            res.graph = self.graph
+        return res
+
+    def serialize(self, fmt: str) -> str:
+        """Serialise as ``table``, ``csv``, ``tsv``, ``json`` (SPARQL JSON) or ``xml`` (SPARQL XML).
+
+        CONSTRUCT results come out as Turtle for table/json/xml and N-Triples for csv.
+        """
+        if self.kind == "CONSTRUCT":
+            return self.graph.serialize(format="nt" if fmt in ("csv", "tsv") else "turtle")
+        if fmt == "table":
+            return self._table()
+        if fmt == "csv" and self.kind == "SELECT":
+            return self._csv()
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+        out = self.to_rdflib().serialize(format=fmt)
+        return out.decode("utf-8") if isinstance(out, bytes) else out
+
+    def _csv(self) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(self.vars)
+        for row in self.rows:
+            w.writerow(["" if t is None else str(t) for t in row])
+        return buf.getvalue()
+
+    def _table(self) -> str:
+        if self.kind == "ASK":
+            return "true" if self.boolean else "false"
+        cells = [[_short(t) for t in row] for row in self.rows]
+        widths = [max([len(v)] + [len(r[i]) for r in cells]) for i, v in enumerate(self.vars)]
+        widths = [min(w, 80) for w in widths]
+        line = lambda vals: "  ".join(str(v)[:w].ljust(w) for v, w in zip(vals, widths)).rstrip()
+        out = [line(self.vars), line("-" * w for w in widths)] + [line(r) for r in cells]
+        out.append(f"({len(self.rows)} row{'s' if len(self.rows) != 1 else ''})")
+        return "\n".join(out)
+
+    def to_json(self) -> str:
+        """SPARQL 1.1 Query Results JSON."""
+        return self.serialize("json")
+
+
+def _short(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        return str(term).replace("\n", " ")
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+__all__ = ["QueryResult", "SparqlError", "reject_update", "FORMATS", "MEDIA_TYPES"]

@@ -1,0 +1,56 @@
+"""What has been ingested: one entry per document (source, hash, fingerprint),
+kept in ``state.json`` under the knowledge-base home, and the records themselves."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from ingest.records import DocumentRecord
+
+# Bump when ingest output changes for the same input, so documents are re-processed.
+PIPELINE_VERSION = "1"
+
+
+def fingerprint(sha256: str, meta: dict, segmenter_config: str) -> str:
+    """Identity of one ingest result: file bytes, manifest row and pipeline settings."""
+    blob = json.dumps([sha256, meta, segmenter_config, PIPELINE_VERSION], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class State:
+    """The ingest ledger and record files under ``home``."""
+
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        self.path = self.home / "state.json"
+        self.docs: dict[str, dict] = {}
+        if self.path.is_file():
+            self.docs = json.loads(self.path.read_text()).get("documents", {})
+
+    def _record_path(self, doc_id: str) -> Path:
+        return self.home / "records" / f"{doc_id}.json"
+
+    def record(self, doc_id: str) -> DocumentRecord:
+        return DocumentRecord.from_dict(json.loads(self._record_path(doc_id).read_text(encoding="utf-8")))
+
+    def records(self) -> dict[str, DocumentRecord]:
+        return {d: self.record(d) for d in sorted(self.docs)}
+
+    def put(self, rec: DocumentRecord, fp: str) -> None:
+        p = self._record_path(rec.doc_id)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(rec.to_dict(), ensure_ascii=False), encoding="utf-8")
+        self.docs[rec.doc_id] = {"source": rec.source, "sha256": rec.sha256, "fingerprint": fp,
+                                 "sentences": len(rec.sentences)}
+
+    def drop(self, doc_id: str) -> None:
+        self.docs.pop(doc_id, None)
+        self._record_path(doc_id).unlink(missing_ok=True)
+
+    def save(self, extra: dict | None = None) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"pipeline": PIPELINE_VERSION, **(extra or {}), "documents": self.docs}, indent=2, ensure_ascii=False))
+        tmp.replace(self.path)
