@@ -100,14 +100,24 @@ def _page_of(pages: list[tuple[int, int, int]], offset: int) -> int | None:
     return None
 
 
+def _head_key(line: str, page_number: int) -> str:
+    """A page's header/footer line with its own page number masked."""
+    return re.sub(rf"(?<!\d){page_number}(?!\d)", "#", line.strip())
+
+
 def _running_heads(text: str, lines: list[tuple[int, int]], pages) -> set[str]:
-    """Lines that recur on most pages of a multi-page document (headers, footers)."""
+    """Lines at the top or bottom of most pages of a multi-page document (headers, footers).
+
+    Lines are compared exactly, except that the page's own number is masked, so
+    "Report 2024 - 3" on page 3 and "Report 2024 - 4" on page 4 are one footer.
+    """
     if len(pages) < 3:
         return set()
     per_page = Counter()
-    for start, end, _ in pages:
-        seen = {re.sub(r"\d+", "#", text[a:b].strip()) for a, b in lines if start <= a < end}
-        per_page.update(s for s in seen if s)
+    for start, end, number in pages:
+        body = [(a, b) for a, b in lines if start <= a < end and text[a:b].strip()]
+        edges = body[:2] + body[-2:]
+        per_page.update({_head_key(text[a:b], number) for a, b in edges})
     return {s for s, n in per_page.items() if n >= max(3, 0.6 * len(pages))}
 
 
@@ -118,7 +128,8 @@ def _paragraphs_from_lines(text: str, pages) -> list[ParagraphSpan]:
     blocks: list[list[tuple[int, int]]] = [[]]
     for a, b in lines:
         line = text[a:b]
-        if not line.strip() or re.sub(r"\d+", "#", line.strip()) in heads or is_furniture(line):
+        page = _page_of(pages, a)
+        if not line.strip() or (page and _head_key(line, page) in heads) or is_furniture(line):
             blocks.append([])
         else:
             blocks[-1].append((a, b))

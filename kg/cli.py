@@ -30,15 +30,11 @@ def _settings(args) -> Settings:
 
 def _open(args, read_only: bool):
     from .kb import KnowledgeBase
-    from .store import StoreLockedError
 
     settings = _settings(args)
     if read_only and not (settings.home / "state.json").is_file():
         raise CliError(f"nothing has been ingested into {settings.home} yet; run `policykg ingest` first")
-    try:
-        return KnowledgeBase(settings, read_only=read_only)
-    except StoreLockedError as exc:
-        raise CliError(str(exc)) from exc
+    return KnowledgeBase(settings, read_only=read_only)
 
 
 def _print_json(obj) -> None:
@@ -201,10 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .store import StoreLockedError
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except CliError as exc:
+    except (CliError, StoreLockedError) as exc:
         print(f"policykg: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

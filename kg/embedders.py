@@ -58,7 +58,11 @@ class SentenceTransformerEmbedder(Embedder):
     def __init__(self, model: str, name: str | None = None, batch_size: int = 32):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
 
         try:
             self._model = SentenceTransformer(model, device="cpu")
@@ -68,7 +72,8 @@ class SentenceTransformerEmbedder(Embedder):
                 "Set POLICYKG_EMBEDDER to an installed model (default: minilm)."
             ) from exc
         self.name = name or model
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim())
         self.batch_size = batch_size
 
     def embed_passages(self, texts):

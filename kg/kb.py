@@ -33,9 +33,13 @@ from .sparql import QueryResult
 from .state import State, fingerprint
 from .store import TripleStore, open_store
 
-# The best passage must reach this cosine similarity, or match the question's words,
-# before it is offered as an answer. Calibrated on the dev questions (see README).
-MIN_COSINE = 0.45
+# Some retrieved passage must reach this cosine similarity (all-MiniLM-L6-v2)
+# before the best one is offered as evidence; shared words alone are not enough
+# ("world" in a football question matches "the world's largest ... system"). On the dev questions
+# every answerable question's best passage scored >= 0.41, while off-topic
+# questions score below 0.3; telling a wrong region or year apart needs the
+# question parsed, which this threshold does not attempt.
+MIN_COSINE = 0.35
 
 Progress = Callable[[int, int, str], None]
 
@@ -128,6 +132,7 @@ class KnowledgeBase:
 
     def _ingest(self, paths, progress) -> IngestReport:
         t0 = time.perf_counter()
+        store = self.store  # take the write lock before touching anything
         report = IngestReport()
         roots = [Path(p).resolve() for p in (paths or [self.settings.corpus])]
         files = self._discover(roots, report)
@@ -155,7 +160,7 @@ class KnowledgeBase:
             for doc_id, rec in records.items():
                 if doc_id not in report.added + report.updated:
                     report.embedded += self.index.embed_document(rec, None)
-        self._ensure_ontology()
+        self._ensure_ontology(store)
         if report.changed or stale or len(self.index) != sum(len(r.sentences) for r in records.values()):
             self.index.rebuild(records)
         self.state.save()
@@ -217,10 +222,11 @@ class KnowledgeBase:
                 records.pop(doc_id, None)
                 report.removed.append(doc_id)
 
-    def _ensure_ontology(self) -> None:
+    @staticmethod
+    def _ensure_ontology(store: TripleStore) -> None:
         g = Graph()
         g.parse(ontology_path(ONTOLOGY_FILE), format="turtle")
-        self.store.replace_graph(ONTOLOGY_GRAPH, list(g))
+        store.replace_graph(ONTOLOGY_GRAPH, list(g))
 
     # -- questions -------------------------------------------------------
     def search(self, query: str, k: int = 5) -> list[Hit]:
@@ -238,7 +244,7 @@ class KnowledgeBase:
         hits = self.search(question, k=max(k, 5))
         citations = [self._cite(h) for h in hits[:k]]
         best = hits[0] if hits else None
-        if best is None or (best.dense < MIN_COSINE and best.bm25_rank is None):
+        if best is None or max(h.dense for h in hits) < MIN_COSINE:
             near = f' The closest passage is: "{citations[0].quote}"' if citations else ""
             return Answer(question, False, "The corpus does not appear to answer this question." + near, citations)
         return Answer(question, True, " ".join(best.text.split()), citations)

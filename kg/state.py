@@ -9,12 +9,26 @@ from pathlib import Path
 
 from ingest.records import DocumentRecord
 
-# Bump when ingest output changes for the same input, so documents are re-processed.
-PIPELINE_VERSION = "1"
+def _pipeline_version() -> str:
+    """A hash of the code that turns files into records and triples.
+
+    Any change to it re-processes every document on the next ingest, so a
+    knowledge base never mixes output of two versions of the pipeline.
+    """
+    h = hashlib.sha256()
+    for pkg in ("ingest", "kg"):
+        folder = Path(__file__).resolve().parent.parent / pkg
+        names = sorted(folder.glob("*.py")) if pkg == "ingest" else [folder / "rdf_document.py", folder / "namespaces.py"]
+        for f in names:
+            h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+PIPELINE_VERSION = _pipeline_version()
 
 
 def fingerprint(sha256: str, meta: dict, segmenter_config: str) -> str:
-    """Identity of one ingest result: file bytes, manifest row and pipeline settings."""
+    """Identity of one ingest result: file bytes, manifest row, pipeline code and settings."""
     blob = json.dumps([sha256, meta, segmenter_config, PIPELINE_VERSION], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 

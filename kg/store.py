@@ -104,6 +104,7 @@ class OxigraphStore(TripleStore):
     name = "oxigraph"
 
     def __init__(self, path: Path | None = None, read_only: bool = False):
+        self._read_only = read_only
         try:
             if path is None:
                 self._store = ox.Store()
@@ -115,7 +116,7 @@ class OxigraphStore(TripleStore):
         except OSError as exc:
             if "lock" in str(exc).lower():
                 raise StoreLockedError(
-                    f"the graph at {path} is open for writing in another policykg process "
+                    f"the graph at {path} is open for writing by another policykg instance "
                     "(stop the app or the running ingest first)"
                 ) from exc
             raise
@@ -157,10 +158,12 @@ class OxigraphStore(TripleStore):
         return g
 
     def flush(self):
-        try:
+        if self._store is not None and not self._read_only:
             self._store.flush()
-        except OSError:  # read-only stores cannot flush
-            pass
+
+    def close(self):
+        self.flush()
+        self._store = None  # pyoxigraph releases the RocksDB lock when the store is freed
 
 
 # --- rdflib ---------------------------------------------------------------
@@ -191,8 +194,8 @@ class RdflibStore(TripleStore):
             self._dirty = True
 
     def graphs(self):
-        return {c.identifier for c in self._ds.contexts() if isinstance(c.identifier, URIRef)
-                and c.identifier != self._ds.default_context.identifier and len(c)}
+        return {c.identifier for c in self._ds.graphs() if isinstance(c.identifier, URIRef)
+                and c.identifier != self._ds.default_graph.identifier and len(c)}
 
     def _run(self, query, prefixes):
         try:

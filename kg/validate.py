@@ -23,7 +23,7 @@ class Violation:
 
     def __str__(self) -> str:
         where = f" {self.path}" if self.path else ""
-        val = f" (value: {self.value[:80]!r})" if self.value else ""
+        val = f" (value: {self.value[:200]})" if self.value else ""
         return f"{self.severity}: {self.focus}{where}: {self.message}{val}"
 
 

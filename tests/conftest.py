@@ -1,0 +1,71 @@
+"""Shared fixtures: the shipped corpus, a tiny corpus written per test, and
+knowledge bases with the fast hashing embedder (the model is not under test
+there; tests that are about retrieval quality use the real model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg import KnowledgeBase, Settings
+from kg.embedders import HashEmbedder
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+
+TINY = {
+    "alpha.txt": (
+        "Alpha County Health Report\n\n"
+        "Alpha County had 4.2 hospital beds per 1,000 people in 2020. "
+        "The county plans to open two new clinics.\n\n"
+        "School enrolment reached 98% last year.\n"
+    ),
+    "beta.md": (
+        "# Beta City Pensions\n\n"
+        "Pension insurance covered 1.2 million residents of Beta City by the end of 2021.\n\n"
+        "- Minimum living allowance: 700 yuan per person per month.\n"
+    ),
+    "gamma.txt": "Gamma Province News\n\nGamma Province built 300 kindergartens. Coverage rose to 91%.\n",
+}
+TINY_MANIFEST = (
+    "file,title,publisher,issued,language,kind\n"
+    "alpha.txt,Alpha County Health Report,Alpha County Health Bureau,2021-03-01,en,report\n"
+    "beta.md,Beta City Pensions,,2022,en,news\n"
+)
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, text in TINY.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "manifest.csv").write_text(TINY_MANIFEST, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def make_kb(tmp_path):
+    """Open knowledge bases under tmp_path with the hashing embedder; closed at teardown."""
+    opened = []
+
+    def make(name="kb", store="oxigraph", embedder=None, **kw):
+        kb = KnowledgeBase(Settings(home=tmp_path / name, store=store, embedder="hash"),
+                           embedder=embedder or HashEmbedder(), **kw)
+        opened.append(kb)
+        return kb
+
+    yield make
+    for kb in opened:
+        kb.close()
+
+
+@pytest.fixture(scope="session")
+def shipped_kb(tmp_path_factory):
+    """The shipped corpus ingested once with the real default embedder (all-MiniLM-L6-v2)."""
+    kb = KnowledgeBase(Settings(home=tmp_path_factory.mktemp("shipped"), embedder="minilm"))
+    report = kb.ingest([CORPUS])
+    assert not report.failed, report.failed
+    yield kb
+    kb.close()

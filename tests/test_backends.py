@@ -1,0 +1,163 @@
+"""Every backend honours the same contract: triple stores, vector indexes, embedders."""
+
+import numpy as np
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDFS, XSD
+
+from kg.embedders import HashEmbedder
+from kg.sparql import SparqlError
+from kg.store import OxigraphStore, RdflibStore
+from kg.vectors import FaissIndex, NumpyIndex
+
+EX = "http://example.org/"
+G1, G2 = URIRef(EX + "g1"), URIRef(EX + "g2")
+A, B = URIRef(EX + "a"), URIRef(EX + "b")
+PREFIXES = {"ex": EX, "rdfs": str(RDFS)}
+
+
+def _stores(tmp_path):
+    return {
+        "oxigraph": lambda: OxigraphStore(tmp_path / "ox"),
+        "rdflib": lambda: RdflibStore(tmp_path / "g.nq"),
+    }
+
+
+@pytest.fixture(params=["oxigraph", "rdflib"])
+def store_factory(request, tmp_path):
+    return _stores(tmp_path)[request.param]
+
+
+def _load(store):
+    store.replace_graph(G1, [(A, RDFS.label, Literal("alpha", lang="en")), (A, URIRef(EX + "n"), Literal("3.5", datatype=XSD.decimal))])
+    store.replace_graph(G2, [(B, RDFS.label, Literal("beta")), (B, URIRef(EX + "next"), A)])
+
+
+def test_select_over_the_union_of_named_graphs(store_factory):
+    s = store_factory()
+    _load(s)
+    res = s.query("SELECT ?x ?l WHERE { ?x rdfs:label ?l } ORDER BY STR(?l)", prefixes=PREFIXES)
+    assert res.kind == "SELECT" and res.vars == ["x", "l"]
+    assert res.rows == [(A, Literal("alpha", lang="en")), (B, Literal("beta"))]
+    n = s.query("SELECT ?n WHERE { ex:a ex:n ?n }", prefixes=PREFIXES).rows[0][0]
+    assert n.datatype == XSD.decimal and n.toPython() == pytest.approx(3.5)
+    join = s.query("SELECT ?l WHERE { ?y ex:next ?x . ?x rdfs:label ?l }", prefixes=PREFIXES)
+    assert [str(r[0]) for r in join.rows] == ["alpha"]
+    s.close()
+
+
+def test_replace_and_remove_touch_only_their_graph(store_factory):
+    s = store_factory()
+    _load(s)
+    s.replace_graph(G1, [(A, RDFS.label, Literal("alpha two"))])
+    labels = sorted(str(r[0]) for r in s.query("SELECT ?l WHERE { ?x rdfs:label ?l }", prefixes=PREFIXES).rows)
+    assert labels == ["alpha two", "beta"]
+    s.remove_graph(G2)
+    assert s.graphs() == {G1}
+    assert s.triple_count() == 1
+    s.remove_graph(URIRef(EX + "absent"))  # no error
+    s.close()
+
+
+def test_ask_construct_and_serialisations(store_factory):
+    s = store_factory()
+    _load(s)
+    assert s.query("ASK { ex:b ex:next ex:a }", prefixes=PREFIXES).boolean is True
+    g = s.query("CONSTRUCT { ?x rdfs:label ?l } WHERE { ?x rdfs:label ?l }", prefixes=PREFIXES).graph
+    assert len(g) == 2
+    res = s.query("SELECT ?x ?l WHERE { ?x rdfs:label ?l } ORDER BY STR(?l)", prefixes=PREFIXES)
+    assert res.serialize("csv").splitlines() == ["x,l", f"{A},alpha", f"{B},beta"]
+    assert '"xml:lang": "en"' in res.serialize("json") or '"xml:lang":"en"' in res.serialize("json")
+    assert "<sparql" in res.serialize("xml")
+    assert "(2 rows)" in res.serialize("table")
+    s.close()
+
+
+def test_syntax_errors_and_updates_are_refused(store_factory):
+    s = store_factory()
+    _load(s)
+    with pytest.raises(SparqlError):
+        s.query("SELECT ?x WHERE { ?x ")
+    with pytest.raises(SparqlError, match="read-only"):
+        s.query("PREFIX ex: <http://example.org/>\nINSERT DATA { ex:c ex:p ex:d }")
+    with pytest.raises(SparqlError, match="read-only"):
+        s.query("# a comment\nDELETE WHERE { ?s ?p ?o }")
+    assert s.triple_count() == 4
+    s.close()
+
+
+def test_contents_persist_across_reopening(tmp_path):
+    for name, factory in _stores(tmp_path).items():
+        s = factory()
+        _load(s)
+        s.close()
+        again = factory()
+        assert again.triple_count() == 4, name
+        assert again.graphs() == {G1, G2}, name
+        again.close()
+
+
+def test_an_oxigraph_store_can_be_read_while_another_instance_writes(tmp_path):
+    writer = OxigraphStore(tmp_path / "ox")
+    _load(writer)
+    writer.flush()
+    reader = OxigraphStore(tmp_path / "ox", read_only=True)
+    assert reader.triple_count() == 4
+    reader.close()
+    writer.close()
+
+
+@pytest.mark.parametrize("cls", [FaissIndex, NumpyIndex])
+def test_vector_index_contract(cls, tmp_path):
+    rng = np.random.default_rng(0)
+    m = rng.normal(size=(50, 16)).astype(np.float32)
+    m /= np.linalg.norm(m, axis=1, keepdims=True)
+    idx = cls()
+    idx.build(m)
+    assert len(idx) == 50
+    ids, scores = idx.search(m[7], 3)
+    assert ids[0] == 7 and scores[0] == pytest.approx(1.0, abs=1e-5)
+    assert list(scores) == sorted(scores, reverse=True)
+    idx.save(tmp_path / "v")
+    other = cls()
+    other.load(tmp_path / "v")
+    assert list(other.search(m[7], 3)[0]) == list(ids)
+    assert len(cls().search(m[0], 3)[0]) == 0  # an empty index finds nothing
+
+
+def test_faiss_and_numpy_rank_identically():
+    rng = np.random.default_rng(1)
+    m = rng.normal(size=(200, 32)).astype(np.float32)
+    m /= np.linalg.norm(m, axis=1, keepdims=True)
+    q = m[3] + 0.1 * m[9]
+    f, n = FaissIndex(), NumpyIndex()
+    f.build(m)
+    n.build(m)
+    assert list(f.search(q, 10)[0]) == list(n.search(q, 10)[0])
+
+
+def _check_embedder(emb):
+    v = emb.embed_passages(["Hospital beds per 1,000 people.", "Pension insurance coverage.", ""])
+    assert v.shape == (3, emb.dim) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v[:2], axis=1), 1.0, atol=1e-4)
+    q = emb.embed_query("hospital beds")
+    assert q.shape == (emb.dim,)
+    assert float(v[0] @ q) > float(v[1] @ q)
+    assert emb.embed_passages([]).shape == (0, emb.dim)
+
+
+def test_hash_embedder_contract():
+    _check_embedder(HashEmbedder())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["minilm", "e5"])
+def test_real_embedders_contract(name):
+    from kg.embedders import load
+
+    emb = load(name)
+    _check_embedder(emb)
+    # Semantics, not words: a paraphrase with no shared content word ranks first.
+    v = emb.embed_passages(["The number of doctors per 10,000 residents rose.", "Kindergarten fees were cut."])
+    q = emb.embed_query("physicians per capita")
+    assert float(v[0] @ q) > float(v[1] @ q)

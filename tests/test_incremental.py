@@ -1,0 +1,131 @@
+"""Incremental, deterministic builds and bad input, through the KnowledgeBase."""
+
+import os
+
+from rdflib.compare import to_isomorphic
+
+from kg.embedders import HashEmbedder
+from kg.namespaces import doc_graph
+
+
+def _graph_triples(kb, doc_id):
+    q = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{doc_graph(doc_id)}> {{ ?s ?p ?o }} }}"
+    return set(kb.sparql(q).rows)
+
+
+def test_first_ingest_adds_every_document(make_kb, tiny_corpus):
+    emb = HashEmbedder()
+    kb = make_kb(embedder=emb)
+    report = kb.ingest([tiny_corpus])
+    assert sorted(report.added) == ["alpha", "beta", "gamma"] and not report.failed
+    assert report.embedded == emb.calls > 0
+    assert len(kb.index) == sum(len(r.sentences) for r in kb.records.values())
+    assert {str(g) for g in kb.store.graphs()} >= {str(doc_graph(d)) for d in ("alpha", "beta", "gamma")}
+
+
+def test_unchanged_documents_are_not_reprocessed_or_reembedded(make_kb, tiny_corpus):
+    first = make_kb(embedder=HashEmbedder())
+    first.ingest([tiny_corpus])
+    first.close()
+    emb = HashEmbedder()
+    kb = make_kb(embedder=emb)  # same home, new process-like instance
+    report = kb.ingest([tiny_corpus])
+    assert sorted(report.unchanged) == ["alpha", "beta", "gamma"]
+    assert not (report.added or report.updated or report.removed)
+    assert emb.calls == 0 and report.embedded == 0
+
+
+def test_an_edited_document_replaces_only_its_own_graph(make_kb, tiny_corpus):
+    emb = HashEmbedder()
+    kb = make_kb(embedder=emb)
+    kb.ingest([tiny_corpus])
+    before = {d: _graph_triples(kb, d) for d in ("alpha", "beta", "gamma")}
+    calls = emb.calls
+    path = tiny_corpus / "gamma.txt"
+    path.write_text(path.read_text() + "\nGamma opened 12 libraries in 2023.\n")
+    report = kb.ingest([tiny_corpus])
+    assert report.updated == ["gamma"] and sorted(report.unchanged) == ["alpha", "beta"]
+    assert emb.calls - calls == 1, "only the new sentence is embedded; unchanged sentences keep their vectors"
+    assert _graph_triples(kb, "alpha") == before["alpha"] and _graph_triples(kb, "beta") == before["beta"]
+    after = _graph_triples(kb, "gamma")
+    assert after != before["gamma"]
+    assert any("12 libraries" in str(o) for _, _, o in after)
+    assert not any("12 libraries" in str(o) for _, _, o in before["gamma"])
+    hits = kb.search("libraries opened in Gamma", k=3)
+    assert any("12 libraries" in h.text for h in hits)
+
+
+def test_a_removed_document_disappears_from_graph_and_index(make_kb, tiny_corpus):
+    kb = make_kb()
+    kb.ingest([tiny_corpus])
+    (tiny_corpus / "beta.md").unlink()
+    report = kb.ingest([tiny_corpus])
+    assert report.removed == ["beta"]
+    assert doc_graph("beta") not in kb.store.graphs()
+    assert "beta" not in kb.records and "beta" not in kb.state.docs
+    assert all(h.doc_id != "beta" for h in kb.search("pension insurance Beta City", k=10))
+    ask = kb.sparql('ASK { ?d dcterms:identifier "beta" }')
+    assert ask.boolean is False
+
+
+def test_identical_input_yields_identical_iris_and_triples(make_kb, tiny_corpus):
+    a, b = make_kb("a"), make_kb("b")
+    a.ingest([tiny_corpus])
+    b.ingest([tiny_corpus])
+    ga, gb = a.store.to_rdflib(), b.store.to_rdflib()
+    assert len(ga) > 50 and set(ga) == set(gb)
+    assert to_isomorphic(ga) == to_isomorphic(gb)
+
+
+def test_bad_files_are_reported_and_skipped_while_the_rest_ingests(make_kb, tiny_corpus):
+    (tiny_corpus / "empty.txt").write_text("")
+    (tiny_corpus / "blob.txt").write_bytes(b"\x00\x01\x02binary\x00data")
+    (tiny_corpus / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (tiny_corpus / "picture.png").write_bytes(b"\x89PNG\r\n")
+    kb = make_kb()
+    report = kb.ingest([tiny_corpus])
+    assert sorted(report.added) == ["alpha", "beta", "gamma"]
+    failed = {os.path.basename(p): reason for p, reason in report.failed}
+    assert set(failed) == {"empty.txt", "blob.txt", "broken.pdf"}
+    assert "empty" in failed["empty.txt"] and "binary" in failed["blob.txt"].lower()
+    assert [os.path.basename(p) for p, _ in report.skipped] == ["picture.png"]
+
+
+def test_a_document_that_turns_bad_keeps_its_last_good_version(make_kb, tiny_corpus):
+    kb = make_kb()
+    kb.ingest([tiny_corpus])
+    (tiny_corpus / "alpha.txt").write_text("")
+    report = kb.ingest([tiny_corpus])
+    assert [os.path.basename(p) for p, _ in report.failed] == ["alpha.txt"]
+    assert "alpha" in kb.records and any(h.doc_id == "alpha" for h in kb.search("hospital beds Alpha County", k=3))
+
+
+def test_a_missing_path_is_reported(make_kb, tmp_path):
+    report = make_kb().ingest([tmp_path / "nowhere"])
+    assert report.failed and "no such file" in report.failed[0][1]
+
+
+def test_changing_the_embedder_reembeds_without_reparsing(make_kb, tiny_corpus, tmp_path):
+    from kg import KnowledgeBase, Settings
+
+    kb = make_kb("swap")
+    kb.ingest([tiny_corpus])
+    kb.close()
+    other = HashEmbedder(dim=64)
+    other.name = "hash64"
+    kb2 = KnowledgeBase(Settings(home=tmp_path / "swap"), embedder=other)
+    report = kb2.ingest([tiny_corpus])
+    assert sorted(report.unchanged) == ["alpha", "beta", "gamma"]
+    assert other.calls == report.embedded > 0
+    assert kb2.index.metadata()["embedder"]["name"] == "hash64"
+    kb2.close()
+
+
+def test_build_metadata_is_stored_beside_the_index(make_kb, tiny_corpus):
+    kb = make_kb()
+    kb.ingest([tiny_corpus])
+    meta = kb.index.metadata()
+    assert meta["embedder"]["name"] == "hash" and meta["vector_index"] == "faiss"
+    assert set(meta["documents"]) == {"alpha", "beta", "gamma"}
+    assert all(len(h) == 64 for h in meta["documents"].values())
+    assert {"faiss-cpu", "bm25s"} <= set(meta["versions"])
