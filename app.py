@@ -8,6 +8,7 @@ progress shows at the top of the page and in the console.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import tempfile
 
@@ -75,8 +76,9 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
             frame = pd.DataFrame([(str(s), str(p), str(o)) for s, p, o in res.graph], columns=["subject", "predicate", "object"])
         else:
             frame = pd.DataFrame(res.records(), columns=res.vars)
-        fd, path = tempfile.mkstemp(prefix="policykg-", suffix=".csv")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        name = hashlib.sha1(query.encode("utf-8")).hexdigest()[:12]
+        path = os.path.join(downloads, f"results-{name}.csv")  # one file per distinct query
+        with open(path, "w", encoding="utf-8", newline="") as fh:
             fh.write(frame.to_csv(index=False) if res.kind != "SELECT" else res.serialize("csv"))
         return frame, path, f"{len(frame)} row(s)"
 
@@ -89,6 +91,7 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
     def show_document(doc_id: str | None):
         return document_html(kb.document(doc_id)) if doc_id in kb.records else ""
 
+    downloads = tempfile.mkdtemp(prefix="policykg-")
     first_example = next(iter(EXAMPLE_QUERIES))
     with gr.Blocks(title="policykg") as demo:
         gr.Markdown("# policykg\nQuestions, figures and sources from public-policy documents on basic public services.")

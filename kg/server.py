@@ -23,22 +23,40 @@ _FORMAT_PARAM = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "turt
                  "ntriples": "ntriples", "nt": "ntriples"}
 
 
-def negotiate(accept: str | None, fmt_param: str | None, kind: str) -> str:
-    """Pick a result format from the ``format`` parameter or the Accept header."""
-    graph = kind == "CONSTRUCT"
-    if fmt_param and fmt_param.lower() in _FORMAT_PARAM:
-        return _FORMAT_PARAM[fmt_param.lower()]
+def allowed_formats(kind: str) -> tuple[str, ...]:
+    """The result formats a query form can be serialised to, preferred first."""
+    if kind == "CONSTRUCT":
+        return ("turtle", "ntriples")
+    if kind == "ASK":
+        return ("json", "xml")
+    return ("json", "xml", "csv", "tsv")
+
+
+def negotiate(accept: str | None, fmt_param: str | None, kind: str) -> str | None:
+    """Pick a result format from the ``format`` parameter or the Accept header.
+
+    None when nothing acceptable fits the query form (the caller answers 406).
+    A ``format`` that does not fit the query form is ignored, as clients such
+    as SPARQLWrapper send one whatever the query.
+    """
+    allowed = allowed_formats(kind)
+    if fmt_param:
+        fmt = _FORMAT_PARAM.get(fmt_param.lower()) or dict(_ACCEPT).get(fmt_param.lower())
+        if fmt in allowed:
+            return fmt
     ranges = []
     for i, part in enumerate((accept or "*/*").split(",")):
         media, *params = [x.strip() for x in part.split(";")]
         q = next((float(p[2:]) for p in params if p.startswith("q=") and _is_float(p[2:])), 1.0)
-        ranges.append((-q, i, media.lower()))
+        if q > 0:
+            ranges.append((-q, i, media.lower()))
     for _, _, media in sorted(ranges):
+        if media == "*/*":
+            return allowed[0]
         for m, fmt in _ACCEPT:
-            if (media == m or media == "*/*" or (media.endswith("/*") and m.startswith(media[:-1]))) and \
-                    (fmt in ("turtle", "ntriples")) == graph:
+            if fmt in allowed and (media == m or (media.endswith("/*") and m.startswith(media[:-1]))):
                 return fmt
-    return "turtle" if graph else "json"
+    return None
 
 
 def _is_float(s: str) -> bool:
@@ -84,11 +102,14 @@ def sparql_routes(app: FastAPI, kb_getter) -> None:
         except SparqlError as exc:
             return _error(400, f"SPARQL error: {exc}")
         fmt = negotiate(request.headers.get("accept"), params.get("format"), result.kind)
+        if fmt is None:
+            return _error(406, f"no acceptable result format for a {result.kind} query; "
+                               f"this endpoint offers {', '.join(MEDIA_TYPES[f] for f in allowed_formats(result.kind))}")
         if result.kind == "CONSTRUCT":
             body = result.graph.serialize(format="turtle" if fmt == "turtle" else "nt")
         else:
-            body = result.serialize(fmt if fmt != "ntriples" else "json")
-        media = MEDIA_TYPES.get(fmt, "application/sparql-results+json")
+            body = result.serialize(fmt)
+        media = MEDIA_TYPES[fmt]
         return Response(body, media_type=f"{media}; charset=utf-8", headers={"Access-Control-Allow-Origin": "*"})
 
     app.add_api_route("/sparql", handle, methods=["GET", "POST"], include_in_schema=True,

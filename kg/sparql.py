@@ -83,8 +83,12 @@ class QueryResult:
             return self.graph.serialize(format="nt" if fmt in ("csv", "tsv") else "turtle")
         if fmt == "table":
             return self._table()
-        if fmt == "csv" and self.kind == "SELECT":
+        if fmt in ("csv", "tsv") and self.kind == "ASK":
+            return "true\n" if self.boolean else "false\n"
+        if fmt == "csv":
             return self._csv()
+        if fmt == "tsv":
+            return self._tsv()
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
         out = self.to_rdflib().serialize(format=fmt)
@@ -97,6 +101,13 @@ class QueryResult:
         for row in self.rows:
             w.writerow(["" if t is None else str(t) for t in row])
         return buf.getvalue()
+
+    def _tsv(self) -> str:
+        """SPARQL 1.1 TSV: variables with '?', terms in N-Triples syntax, blank when unbound."""
+        lines = ["\t".join(f"?{v}" for v in self.vars)]
+        for row in self.rows:
+            lines.append("\t".join("" if t is None else _nt(t) for t in row))
+        return "\n".join(lines) + "\n"
 
     def _table(self) -> str:
         if self.kind == "ASK":
@@ -112,6 +123,16 @@ class QueryResult:
     def to_json(self) -> str:
         """SPARQL 1.1 Query Results JSON."""
         return self.serialize("json")
+
+
+def _nt(term) -> str:
+    """A term in N-Triples syntax on one line (as SPARQL TSV wants it)."""
+    if not isinstance(term, Literal):
+        return term.n3()
+    esc = str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    if term.language:
+        return f'"{esc}"@{term.language}'
+    return f'"{esc}"^^<{term.datatype}>' if term.datatype else f'"{esc}"'
 
 
 def _short(term) -> str:

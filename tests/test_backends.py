@@ -70,6 +70,9 @@ def test_ask_construct_and_serialisations(store_factory):
     assert '"xml:lang": "en"' in res.serialize("json") or '"xml:lang":"en"' in res.serialize("json")
     assert "<sparql" in res.serialize("xml")
     assert "(2 rows)" in res.serialize("table")
+    assert res.serialize("tsv").splitlines() == ["?x\t?l", f"<{A}>\t\"alpha\"@en", f"<{B}>\t\"beta\""]
+    ask = s.query("ASK { ex:a ex:next ex:b }", prefixes=PREFIXES)
+    assert ask.serialize("csv").strip() == "false" and '"boolean": false' in ask.serialize("json").replace('":false', '": false')
     s.close()
 
 
