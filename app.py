@@ -16,7 +16,7 @@ import gradio as gr
 import pandas as pd
 
 from kg import KnowledgeBase, Settings
-from kg.present import EXAMPLE_QUERIES, citations_html, document_html
+from kg.present import EXAMPLE_QUERIES, citations_html, document_html, trace_html
 from kg.server import BackgroundBuild, sparql_routes
 from kg.sparql import SparqlError
 
@@ -82,6 +82,32 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
             fh.write(frame.to_csv(index=False) if res.kind != "SELECT" else res.serialize("csv"))
         return frame, path, f"{len(frame)} row(s)"
 
+    figure_cols = ["value", "unit", "metric", "indicator", "region", "period", "group", "qualifier", "status", "doc", "quote"]
+
+    def list_figures(region: str, metric: str, year):
+        try:
+            if region and not kb.region_iris(region):
+                return pd.DataFrame(columns=figure_cols), [], gr.update(choices=[]), f"No region called **{region}** in the gazetteer."
+            rows, _ = kb.observations(region=region or None, metric=metric or None, year=int(year) if year else None)
+        except Exception as exc:  # the store may still be building
+            return pd.DataFrame(columns=figure_cols), [], gr.update(choices=[]), f"**Error:** {exc}"
+        indicators = sorted({r["indicator"] for r in rows if r.get("indicator")})
+        frame = pd.DataFrame([{c: r.get(c) for c in figure_cols} for r in rows], columns=figure_cols)
+        return frame, rows, gr.update(choices=indicators, value=None), f"{len(rows)} figure(s)"
+
+    def chart_figures(indicator: str | None, rows: list[dict]):
+        chosen = [r for r in rows if indicator and r.get("indicator") == indicator]
+        data = [{"where and when": f"{r.get('region') or '?'} {r.get('period') or ''}".strip() + f" [{r['doc'][:12]}…{r['start']}]",
+                 "value": float(r["value"]), "unit": r["unit"]} for r in chosen]
+        return pd.DataFrame(data, columns=["where and when", "value", "unit"])
+
+    def trace_figure(rows: list[dict], evt: gr.SelectData):
+        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        if not rows or index is None or index >= len(rows):
+            return ""
+        traces = kb.trace(rows[index]["iri"])
+        return trace_html(traces[0], kb.document(traces[0].doc)) if traces else ""
+
     def documents_table():
         rows = [{"doc": r.doc_id, "title": r.title, "language": r.language, "issued": r.issued or "",
                  "publisher": r.publisher or "", "format": r.format, "sentences": len(r.sentences),
@@ -115,6 +141,23 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
             question.submit(chat, [question, chatbot], [chatbot, question, cites, pick, docview, answer_json], api_name="chat")
             pick.change(show_citation, [pick, answer_json], docview, api_visibility="private")
             gr.Button(visible=False).click(ask_json, question, answer_json, api_name="ask")
+        with gr.Tab("Figures"):
+            with gr.Row():
+                f_region = gr.Textbox(label="Region (and regions under it)", placeholder="e.g. Zhejiang, 重庆, China")
+                f_metric = gr.Textbox(label="Indicator or metric contains", placeholder="e.g. insurance, beds")
+                f_year = gr.Number(label="Period includes year", precision=0)
+                f_go = gr.Button("Filter", variant="primary")
+            f_msg = gr.Markdown()
+            f_table = gr.Dataframe(label="Observations (select a row to trace it)", wrap=True, interactive=False)
+            with gr.Row():
+                f_indicator = gr.Dropdown(label="Chart an indicator across regions and periods", choices=[])
+            f_chart = gr.BarPlot(x="where and when", y="value", color="unit", label="Values", height=300)
+            f_trace = gr.HTML()
+            f_rows = gr.State([])
+            f_go.click(list_figures, [f_region, f_metric, f_year], [f_table, f_rows, f_indicator, f_msg], api_name="observations")
+            demo.load(list_figures, [f_region, f_metric, f_year], [f_table, f_rows, f_indicator, f_msg], api_visibility="private")
+            f_indicator.change(chart_figures, [f_indicator, f_rows], f_chart, api_visibility="private")
+            f_table.select(trace_figure, f_rows, f_trace, api_visibility="private")
         with gr.Tab("SPARQL"):
             example = gr.Dropdown(list(EXAMPLE_QUERIES), value=first_example, label="Example queries")
             query = gr.Code(EXAMPLE_QUERIES[first_example], language="sql", label="Query (prefixes pkg:, nif:, dcterms:, skos:, prov:, qb: … are predeclared)", lines=10)

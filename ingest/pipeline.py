@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from . import language as lang
-from . import normalize, sentences
+from . import extract, normalize, places, sentences
 from .readers import ReaderError, read_file
 from .records import DocumentRecord, Span
 
@@ -38,7 +38,7 @@ def process(path: str | Path, meta: dict[str, str] | None = None, sha256: str | 
     language = meta.get("language") or lang.detect(extracted.text)
     spans = sentences.split(extracted.text, paras, language)
     title = meta.get("title") or extracted.title or _first_line(extracted.text, paras[0])
-    return DocumentRecord(
+    rec = DocumentRecord(
         doc_id=path.stem,
         source=str(path),
         sha256=sha256 or file_sha256(path),
@@ -57,6 +57,19 @@ def process(path: str | Path, meta: dict[str, str] | None = None, sha256: str | 
         pages=list(extracted.pages),
         segmenter=sentences.describe(language),
     )
+    _add_observations(rec)
+    return rec
+
+
+def _add_observations(rec: DocumentRecord) -> None:
+    """The document's subject region and its figures, for the languages extraction supports."""
+    from .gazetteer import default
+
+    gaz = default()
+    region = places.subject_region(gaz, rec.title, rec.text, rec.language)
+    rec.subject_region = region.code if region else None
+    if rec.language in extract.LANGUAGES:
+        rec.observations = extract.extract(rec, regions=gaz, subject=region)
 
 
 def _first_line(text: str, para: normalize.ParagraphSpan) -> str:

@@ -21,6 +21,29 @@ class Span:
 
 
 @dataclass
+class Observation:
+    """One figure stated in a document, with what it measures and where it stands."""
+
+    start: int  # the figure itself ("more than 99%"), offsets into the document text
+    end: int
+    value: str  # a decimal number as text, scale words applied ("2.97 million" -> "2970000")
+    unit: str  # canonical unit: "percent", "yuan per person per month", "persons", "programs" ...
+    metric: str  # the phrase saying what is measured
+    metric_start: int | None
+    metric_end: int | None
+    region: str | None  # gazetteer code (GB/T 2260), "100000" for China
+    region_label: str | None
+    period_start: int | None  # years
+    period_end: int | None
+    group: str | None  # population group
+    qualifier: str | None  # "more than", "at least", "approximately", "less than", "at most"
+    status: str  # "actual" | "expected" | "target" | "planned"
+    kind: str  # "level" | "change"
+    sentence: int  # index into DocumentRecord.sentences
+    rule: str  # which extraction rule produced it (with the rule set's version)
+
+
+@dataclass
 class DocumentRecord:
     """One ingested document: metadata, extracted text and its segmentation."""
 
@@ -39,6 +62,8 @@ class DocumentRecord:
     sentences: list[Span] = field(default_factory=list)
     pages: list[tuple[int, int, int]] = field(default_factory=list)
     segmenter: str = ""
+    subject_region: str | None = None  # gazetteer code of the region the document is about
+    observations: list[Observation] = field(default_factory=list)
 
     def quote(self, span: Span) -> str:
         """Return the exact text of a span."""
@@ -50,6 +75,7 @@ class DocumentRecord:
         d["paragraphs"] = [_span_tuple(s) for s in self.paragraphs]
         d["sentences"] = [_span_tuple(s) for s in self.sentences]
         d["pages"] = [list(p) for p in self.pages]
+        d["observations"] = [asdict(o) for o in self.observations]
         return d
 
     @classmethod
@@ -59,6 +85,7 @@ class DocumentRecord:
         d["paragraphs"] = [Span(*s) for s in d.get("paragraphs", [])]
         d["sentences"] = [Span(*s) for s in d.get("sentences", [])]
         d["pages"] = [tuple(p) for p in d.get("pages", [])]
+        d["observations"] = [Observation(**o) for o in d.get("observations", [])]
         return cls(**d)
 
 

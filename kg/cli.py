@@ -138,6 +138,64 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_observations(args) -> int:
+    from .observations import COLUMNS
+
+    kb = _open(args, read_only=True)
+    with kb:
+        if args.region and not kb.region_iris(args.region):
+            raise CliError(f"no region called {args.region!r} in the gazetteer")
+        rows, _ = kb.observations(region=args.region, metric=args.metric, year=args.year)
+    if args.format == "json":
+        _print_json([{c: r.get(c) for c in COLUMNS} for r in rows])
+    elif args.format == "csv":
+        import csv
+
+        w = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    else:
+        _print_table(rows, ("value", "unit", "metric", "region", "period", "status", "doc", "start", "end"))
+    return 0
+
+
+def _print_table(rows: list[dict], cols) -> None:
+    cells = [[" ".join(str(r.get(c) if r.get(c) is not None else "").split())[:60] for c in cols] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
+    print("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
+    print("  ".join("-" * w for w in widths))
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+    print(f"({len(rows)} observation{'s' if len(rows) != 1 else ''})")
+
+
+def cmd_trace(args) -> int:
+    kb = _open(args, read_only=True)
+    with kb:
+        traces = kb.trace(" ".join(args.target))
+    if not traces:
+        raise CliError(f"no observation matches {' '.join(args.target)!r}")
+    if args.json:
+        _print_json([t.to_json() for t in traces])
+    else:
+        print("\n\n".join(t.text() for t in traces))
+    return 0
+
+
+def cmd_eval_extraction(args) -> int:
+    kb = _open(args, read_only=True)
+    with kb:
+        try:
+            score = kb.eval_extraction(args.key)
+        except (OSError, ValueError) as exc:
+            raise CliError(str(exc)) from exc
+    if args.json:
+        _print_json(score.to_json())
+    else:
+        print(score.report(verbose=args.verbose))
+    return 0
+
+
 def cmd_status(args) -> int:
     kb = _open(args, read_only=True)
     with kb:
@@ -190,6 +248,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-build", action="store_true", help="serve what is already built; do not ingest on start")
     s.set_defaults(func=cmd_serve)
 
+    s = sub.add_parser("observations", help="list the figures extracted from the documents")
+    s.add_argument("--region", help="figures of this region or of regions under it (English or Chinese name)")
+    s.add_argument("--metric", help="figures whose metric or indicator contains this text")
+    s.add_argument("--year", type=int, help="figures whose period includes this year")
+    s.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    s.set_defaults(func=cmd_observations)
+
+    s = sub.add_parser("trace", help="show where a figure came from: document, offsets, sentence, rule")
+    s.add_argument("target", nargs="+", metavar="IRI|TEXT", help="an observation IRI, or text found in figures or metrics")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_trace)
+
+    s = sub.add_parser("eval-extraction", help="score extracted figures against a JSON-lines key")
+    s.add_argument("key", metavar="KEY.jsonl")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("-v", "--verbose", action="store_true", help="list misses, wrong fields and unmatched figures")
+    s.set_defaults(func=cmd_eval_extraction)
+
     s = sub.add_parser("status", help="what is in the knowledge base and how it was built")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_status)
@@ -207,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into head and the like
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -186,3 +186,31 @@ class SearchIndex:
     def _row_vector(self, i: int, records) -> np.ndarray:
         doc_id, si = self._table[i]
         return np.load(self._vec_path(doc_id), mmap_mode="r")[si]
+
+
+class PhraseVectors:
+    """Embeddings of short phrases (metric labels), cached on disk by text, so that
+    regrouping indicators after an ingest embeds only phrases never seen before."""
+
+    def __init__(self, path: Path, index: SearchIndex):
+        self.path = Path(path)
+        self._index = index
+        self._cache: dict[str, np.ndarray] = {}
+        if self.path.is_file():
+            with np.load(self.path, allow_pickle=False) as data:
+                if str(data["embedder"]) == index.embedder_name:
+                    self._cache = dict(zip(data["phrases"].tolist(), data["vectors"]))
+
+    def __call__(self, phrases: list[str]) -> np.ndarray:
+        missing = [p for p in dict.fromkeys(phrases) if p not in self._cache]
+        if missing:
+            self._cache.update(zip(missing, self._index.embedder.embed_passages(missing)))
+            self._save()
+        return np.stack([self._cache[p] for p in phrases])
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        phrases = sorted(self._cache)
+        with open(self.path, "wb") as fh:
+            np.savez(fh, embedder=np.array(self._index.embedder_name), phrases=np.array(phrases),
+                     vectors=np.stack([self._cache[p] for p in phrases]))

@@ -21,14 +21,18 @@ from rdflib import Graph
 import ingest
 from ingest import manifest
 from ingest.sentences import config_key
-from ontology import ONTOLOGY_FILE, path as ontology_path
+from ontology import ONTOLOGY_FILE, REGIONS_FILE, path as ontology_path
 
 from . import embedders
 from .answer import Answer, Citation
 from .config import Settings
-from .index import Hit, SearchIndex
-from .namespaces import ONTOLOGY_GRAPH, PREFIXES, doc_graph, span_iri
+from .index import Hit, PhraseVectors, SearchIndex
+from .indicators import cluster, indicator_triples
+from .namespaces import INDICATOR_GRAPH, ONTOLOGY_GRAPH, PREFIXES, REGION_GRAPH, SHARED_GRAPH, doc_graph, region_iri, span_iri
+from .observations import Trace, observations_query, prologue, trace_query
+from .observations import rows as obs_rows
 from .rdf_document import document_triples
+from .rdf_observations import observation_triples, shared_triples
 from .sparql import QueryResult
 from .state import State, fingerprint
 from .store import TripleStore, open_store
@@ -160,9 +164,12 @@ class KnowledgeBase:
             for doc_id, rec in records.items():
                 if doc_id not in report.added + report.updated:
                     report.embedded += self.index.embed_document(rec, None)
-        self._ensure_ontology(store)
+        self._ensure_vocabularies(store)
         if report.changed or stale or len(self.index) != sum(len(r.sentences) for r in records.values()):
             self.index.rebuild(records)
+        if report.changed or stale or INDICATOR_GRAPH not in store.graphs():
+            store.replace_graph(INDICATOR_GRAPH, self._indicator_triples(records))
+            store.replace_graph(SHARED_GRAPH, shared_triples(records))
         self.state.save()
         self.store.flush()
         self._records = records
@@ -205,7 +212,7 @@ class KnowledgeBase:
             report.unchanged.append(doc_id)
             return
         rec = ingest.process(path, meta, sha256=sha)
-        self.store.replace_graph(doc_graph(doc_id), document_triples(rec, fp))
+        self.store.replace_graph(doc_graph(doc_id), document_triples(rec, fp) + observation_triples(rec, fp))
         report.embedded += self.index.embed_document(rec, None if stale else records.get(doc_id))
         self.state.put(rec, fp)
         (report.updated if doc_id in records else report.added).append(doc_id)
@@ -222,11 +229,29 @@ class KnowledgeBase:
                 records.pop(doc_id, None)
                 report.removed.append(doc_id)
 
-    @staticmethod
-    def _ensure_ontology(store: TripleStore) -> None:
-        g = Graph()
-        g.parse(ontology_path(ONTOLOGY_FILE), format="turtle")
-        store.replace_graph(ONTOLOGY_GRAPH, list(g))
+    def _ensure_vocabularies(self, store: TripleStore) -> None:
+        """Load the ontology and the region gazetteer into their graphs when they changed."""
+        for graph, name in ((ONTOLOGY_GRAPH, ONTOLOGY_FILE), (REGION_GRAPH, REGIONS_FILE)):
+            path = ontology_path(name)
+            digest = ingest.file_sha256(path)
+            if self.state.vocabularies.get(name) == digest and graph in store.graphs():
+                continue
+            g = Graph()
+            g.parse(path, format="turtle")
+            store.replace_graph(graph, list(g))
+            self.state.vocabularies[name] = digest
+
+    def _indicator_triples(self, records) -> list[tuple]:
+        from ingest.gazetteer import default
+
+        gaz = default()
+        names = set()
+        for rec in records.values():
+            for code in {o.region for o in rec.observations if o.region}:
+                names |= gaz.names(code)
+        embed = PhraseVectors(self.home / "index" / "phrases.npz", self.index) if any(
+            r.observations for r in records.values()) else None
+        return indicator_triples(cluster(records, embed=embed, region_names=names))
 
     # -- questions -------------------------------------------------------
     def search(self, query: str, k: int = 5) -> list[Hit]:
@@ -268,6 +293,68 @@ class KnowledgeBase:
         from .validate import validate_graph
 
         return validate_graph(self.store.to_rdflib())
+
+    # -- observations ----------------------------------------------------
+    def region_iris(self, name: str) -> list[str]:
+        """The gazetteer regions a name can denote (English or Chinese, with or without suffix)."""
+        from ingest.gazetteer import default
+
+        return [str(region_iri(r.code)) for r in default().lookup(name)]
+
+    def observations(self, region: str | None = None, metric: str | None = None,
+                     year: int | None = None) -> tuple[list[dict], str]:
+        """Observations (as dicts with ``observations.COLUMNS``) and the SPARQL that listed them.
+
+        ``region`` keeps figures of that region and of regions under it; ``metric``
+        keeps figures whose metric phrase or indicator labels contain the text;
+        ``year`` keeps figures whose period includes that year.
+        """
+        query = observations_query(self.region_iris(region) if region else None, metric, year=year)
+        return obs_rows(self.sparql(query)), query
+
+    def trace(self, target: str) -> list[Trace]:
+        """How one observation (by IRI), or each one whose figure or metric contains ``target``, was derived."""
+        target = target.strip()
+        if target.startswith(("http://", "https://")):
+            found, _ = self._observation(target)
+        else:
+            needle = target.lower()
+            found = [r for r in self.observations()[0] if needle in r["quote"].lower() or needle in r["metric"].lower()]
+        return [self._trace(r) for r in found]
+
+    def _observation(self, iri: str):
+        query = observations_query(observation=iri)
+        return obs_rows(self.sparql(query)), query
+
+    def _trace(self, row: dict) -> Trace:
+        info = self.sparql(trace_query(row["iri"])).records()[0]
+        sb, se = int(info["sb"]), int(info["se"])
+        sentence = info["sentence"]
+        a, b = row["start"] - sb, row["end"] - sb
+        return Trace(
+            iri=row["iri"], doc=info["doc"], title=info["title"], issued=info.get("issued"), source=info["source"],
+            quote=row["quote"], start=row["start"], end=row["end"], sentence=sentence, sentence_start=sb,
+            sentence_end=se, marked=" ".join((sentence[:a] + "⟦" + sentence[a:b] + "⟧" + sentence[b:]).split()),
+            metric=row["metric"], indicator=row.get("indicator"), value=row["value"], unit=row["unit"],
+            region=row.get("region"), period=row.get("period"), status=row["status"], rule=info["rule"],
+            activity=info["activity"], software=info["software"],
+            sparql=prologue() + observations_query(observation=row["iri"]),
+        )
+
+    def eval_extraction(self, key_path: str | Path):
+        """Score the ingested observations against a key (see ``kg.evaluate``)."""
+        from ingest.gazetteer import default
+
+        from .evaluate import evaluate, load_key
+
+        gaz = default()
+
+        def same_region(name, code):
+            if not name:
+                return code is None
+            return code in {r.code for r in gaz.lookup(name)}
+
+        return evaluate(load_key(key_path), self.records, region_resolver=same_region)
 
     def document(self, doc_id: str) -> ingest.DocumentRecord:
         """The ingested record (text, paragraphs, sentences) of one document."""

@@ -70,6 +70,34 @@ def span_iri(doc_id: str, kind: str, start: int, end: int):
     return ID[f"doc/{slug(doc_id)}/{kind}/char={start},{end}"]
 
 
+def observation_iri(doc_id: str, start: int, end: int):
+    """A figure, named by the offsets of its text in the document."""
+    return ID[f"doc/{slug(doc_id)}/observation/char={start},{end}"]
+
+
+def region_iri(code: str):
+    return ID[f"region/{code}"]
+
+
+def period_iri(start: int, end: int):
+    return ID[f"period/{start}" if start == end else f"period/{start}-{end}"]
+
+
+def year_iri(year: int):
+    return ID[f"year/{year}"]
+
+
+def concept_iri(scheme: str, label: str):
+    """A concept in one of policykg's own schemes (units, groups, indicators)."""
+    return ID[f"{scheme}/{slug(label)}"]
+
+
+DATASET = ID["dataset/observations"]
+INDICATOR_GRAPH = ID["graph/indicators"]
+REGION_GRAPH = ID["graph/regions"]
+SHARED_GRAPH = ID["graph/shared"]
+
+
 def activity_iri(doc_id: str, fingerprint: str):
     return ID[f"doc/{slug(doc_id)}/ingest/{fingerprint[:16]}"]
 

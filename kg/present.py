@@ -85,3 +85,19 @@ def document_html(rec: DocumentRecord, start: int | None = None, end: int | None
                 + esc(text[start:end]) + "</mark>" + esc(text[end:hi]) + ("…" if hi < len(text) else ""))
     return (head + "<div style='white-space:pre-wrap;max-height:480px;overflow-y:auto;border:1px solid #ddd;"
             "padding:8px;font-size:0.9em;line-height:1.45'>" + body + "</div>")
+
+
+def trace_html(trace, rec: DocumentRecord) -> str:
+    """One figure's provenance: its fields, the document around it with the figure
+    highlighted, the extraction rule and the SPARQL query that returns it."""
+    fields = [
+        ("figure", f"{trace.quote} = {trace.value} {trace.unit}"), ("metric", trace.metric),
+        ("indicator", trace.indicator or "—"), ("region", trace.region or "—"), ("period", trace.period or "—"),
+        ("status", trace.status), ("document", f"{trace.title} ({trace.doc}{', ' + trace.issued if trace.issued else ''})"),
+        ("characters", f"{trace.start}–{trace.end} (sentence {trace.sentence_start}–{trace.sentence_end})"),
+        ("extracted by", f"rule {trace.rule}, {trace.software}"), ("IRI", trace.iri),
+    ]
+    table = "".join(f"<tr><th style='text-align:left;padding-right:12px'>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in fields)
+    return (f"<table>{table}</table>" + document_html(rec, trace.start, trace.end, context=400)
+            + "<details><summary>SPARQL that returns this figure</summary><pre style='white-space:pre-wrap'>"
+            + esc(trace.sparql) + "</pre></details>")

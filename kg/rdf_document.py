@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from ingest.records import DocumentRecord
 
 from . import __version__
-from .namespaces import DCMITYPE, NIF, ORG, PKG, activity_iri, agent_iri, doc_iri, software_iri, span_iri, text_iri
+from .namespaces import NIF, PKG, activity_iri, agent_iri, doc_iri, software_iri, span_iri, text_iri
 
 MEDIA_TYPES = {
     "txt": "text/plain", "md": "text/markdown", "html": "text/html", "pdf": "application/pdf",
@@ -63,17 +63,13 @@ def document_triples(rec: DocumentRecord, fingerprint: str) -> list[tuple]:
         (run, PROV.wasAssociatedWith, software),
         (run, PKG.reader, Literal(rec.reader)),
         (run, PKG.segmenter, Literal(rec.segmenter)),
-        (software, RDF.type, PROV.SoftwareAgent),
-        (software, RDFS.label, Literal(f"policykg {__version__}")),
     ]
     if rec.kind:
         t.append((doc, DCTERMS.type, Literal(rec.kind)))
     if rec.issued and (lit := issued_literal(rec.issued)) is not None:
         t.append((doc, DCTERMS.issued, lit))
-    if rec.publisher:
-        org = agent_iri(rec.publisher)
-        t += [(doc, DCTERMS.publisher, org), (org, RDF.type, ORG.Organization),
-              (org, SKOS.prefLabel, Literal(rec.publisher)), (org, RDFS.label, Literal(rec.publisher))]
+    if rec.publisher:  # the organization itself is described in the shared graph
+        t.append((doc, DCTERMS.publisher, agent_iri(rec.publisher)))
     paragraph_iris = []
     for p in rec.paragraphs:
         iri = span_iri(rec.doc_id, "paragraph", p.start, p.end)

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from ingest.records import DocumentRecord
+from ontology import path as ontology_path
 
 def _pipeline_version() -> str:
     """A hash of the code that turns files into records and triples.
@@ -18,9 +19,11 @@ def _pipeline_version() -> str:
     h = hashlib.sha256()
     for pkg in ("ingest", "kg"):
         folder = Path(__file__).resolve().parent.parent / pkg
-        names = sorted(folder.glob("*.py")) if pkg == "ingest" else [folder / "rdf_document.py", folder / "namespaces.py"]
+        names = sorted(folder.glob("*.py")) if pkg == "ingest" else [
+            folder / n for n in ("rdf_document.py", "rdf_observations.py", "namespaces.py")]
         for f in names:
             h.update(f.name.encode() + b"\0" + f.read_bytes())
+    h.update(Path(ontology_path("regions.ttl")).read_bytes() if Path(ontology_path("regions.ttl")).exists() else b"")
     return h.hexdigest()[:16]
 
 
@@ -40,8 +43,11 @@ class State:
         self.home = Path(home)
         self.path = self.home / "state.json"
         self.docs: dict[str, dict] = {}
+        self.vocabularies: dict[str, str] = {}  # shipped Turtle file -> hash loaded into the store
         if self.path.is_file():
-            self.docs = json.loads(self.path.read_text()).get("documents", {})
+            saved = json.loads(self.path.read_text())
+            self.docs = saved.get("documents", {})
+            self.vocabularies = saved.get("vocabularies", {})
 
     def _record_path(self, doc_id: str) -> Path:
         return self.home / "records" / f"{doc_id}.json"
@@ -66,5 +72,6 @@ class State:
     def save(self, extra: dict | None = None) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"pipeline": PIPELINE_VERSION, **(extra or {}), "documents": self.docs}, indent=2, ensure_ascii=False))
+        tmp.write_text(json.dumps({"pipeline": PIPELINE_VERSION, **(extra or {}), "vocabularies": self.vocabularies,
+                                   "documents": self.docs}, indent=2, ensure_ascii=False))
         tmp.replace(self.path)

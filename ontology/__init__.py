@@ -5,6 +5,7 @@ from pathlib import Path
 
 ONTOLOGY_FILE = "policykg.ttl"
 SHAPES_FILE = "shapes.ttl"
+REGIONS_FILE = "regions.ttl"
 
 
 def path(name: str) -> Path:

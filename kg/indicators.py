@@ -1,0 +1,125 @@
+"""Indicator concepts: different phrasings of one indicator share one SKOS concept.
+
+The rule, in two steps, applied to every observation's metric phrase:
+
+1. **Normalised phrase.** Lower-case; drop determiners, possessive markers,
+   figures, region names, years and words that only place the figure
+   ("citywide", "national", "average" stays: it changes the indicator);
+   singularise; sort nothing (word order carries meaning). Phrases with the
+   same normal form are one indicator.
+2. **Embedding similarity.** Normal forms whose embeddings (the knowledge
+   base's embedder) have cosine similarity >= ``THRESHOLD`` and whose units
+   are of the same family (percent / money / count / ratio ...) are merged
+   (single-linkage).
+
+Each concept keeps every original phrase as ``skos:altLabel``; its
+IRI is named by the most frequent normal form (ties: the shortest, then
+alphabetical) and its ``skos:prefLabel`` is the most frequent original phrase
+among its members (ties likewise), so the same observations always give the
+same concepts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+import numpy as np
+from rdflib import Literal
+from rdflib.namespace import RDF, SKOS
+
+from ingest.records import DocumentRecord
+
+from .namespaces import ID, PKG, concept_iri, observation_iri
+
+THRESHOLD = 0.90
+_DROP = {"the", "a", "an", "its", "their", "this", "that", "these", "those", "of the", "s", "citywide", "countywide",
+         "provincewide", "nationwide", "national", "currently", "now", "total", "全市", "全省", "全国", "全区", "全县"}
+SCHEME = ID["scheme/indicators"]
+
+
+def unit_family(unit: str) -> str:
+    u = unit.lower()
+    if u in ("percent", "percentage points"):
+        return u
+    if u == "ratio" or u == "times":
+        return "ratio"
+    if u.startswith(("yuan", "dollars", "euros", "元", "万元", "亿元")):
+        return "money"
+    if " per " in u:
+        return "rate"
+    return "count"
+
+
+def normalise(metric: str, region_names: set[str] | None = None) -> str:
+    """The normal form of a metric phrase (rule step 1)."""
+    s = metric.lower().replace("’", "'")
+    s = re.sub(r"'s\b|'", " ", s)
+    for name in sorted(region_names or (), key=len, reverse=True):
+        if name:
+            s = re.sub(rf"(?<!\w){re.escape(name.lower())}(?!\w)", " ", s)
+    s = re.sub(r"\b(?:19|20)\d\d\b|(?<!per )(?<![\d,.])\d+(?:[.,]\d+)*%?", " ", s)
+    words = [w for w in re.findall(r"[\w-]+(?:,\d{3})*", s) if w not in _DROP]
+    while words and words[-1] in ("in", "of", "for", "at", "by", "on", "to", "as", "and"):
+        words.pop()
+    words = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) else w for w in words]
+    return " ".join(words).strip()
+
+
+def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[str] | None = None):
+    """Group observations into indicator concepts.
+
+    Returns ``{concept_key: {"label": str, "labels": [(phrase, lang)], "members": [(doc_id, Observation)]}}``.
+    ``embed(list[str]) -> np.ndarray`` (L2-normalised rows) enables step 2.
+    """
+    by_norm: dict[str, list] = defaultdict(list)
+    families: dict[str, Counter] = defaultdict(Counter)
+    for doc_id, rec in records.items():
+        for o in rec.observations:
+            key = normalise(o.metric, region_names) or normalise(o.unit)
+            by_norm[key].append((doc_id, o, rec.language))
+            families[key][unit_family(o.unit)] += 1
+    keys = sorted(by_norm)
+    parent = {k: k for k in keys}
+
+    def find(k):
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    if embed is not None and len(keys) > 1:
+        vecs = np.asarray(embed(keys), dtype=np.float32)
+        sims = vecs @ vecs.T
+        fam = [families[k].most_common(1)[0][0] for k in keys]
+        for i in range(len(keys)):
+            for j in range(i + 1, len(keys)):
+                if sims[i, j] >= THRESHOLD and fam[i] == fam[j]:
+                    parent[find(keys[j])] = find(keys[i])
+    groups: dict[str, list[str]] = defaultdict(list)
+    for k in keys:
+        groups[find(k)].append(k)
+    concepts = {}
+    for norm_keys in groups.values():
+        members = [m for k in norm_keys for m in by_norm[k]]
+        counts = Counter({k: len(by_norm[k]) for k in norm_keys})
+        key = sorted(norm_keys, key=lambda k: (-counts[k], len(k), k))[0]
+        phrases = Counter(o.metric for _, o, _ in members if o.metric)
+        label = sorted(phrases, key=lambda p: (-phrases[p], len(p), p))[0] if phrases else key
+        labels = sorted({(o.metric, lang) for _, o, lang in members if o.metric})
+        concepts[key] = {"label": label, "labels": labels, "members": [(d, o) for d, o, _ in members],
+                           "rule": "normalised phrase" if len(norm_keys) == 1 else f"embedding cosine >= {THRESHOLD}"}
+    return concepts
+
+
+def indicator_triples(concepts: dict) -> list[tuple]:
+    """The indicators graph: one pkg:Metric per concept, and each observation's pkg:indicator."""
+    t = [(SCHEME, RDF.type, SKOS.ConceptScheme), (SCHEME, SKOS.prefLabel, Literal("Indicators", lang="en")),
+         (SCHEME, SKOS.prefLabel, Literal("指标", lang="zh"))]
+    for key, c in sorted(concepts.items()):
+        iri = concept_iri("indicator", key)
+        t += [(iri, RDF.type, PKG.Metric), (iri, RDF.type, SKOS.Concept), (iri, SKOS.inScheme, SCHEME),
+              (iri, SKOS.prefLabel, Literal(c["label"])), (iri, PKG.groupingRule, Literal(c["rule"]))]
+        t += [(iri, SKOS.altLabel, Literal(phrase, lang=lang)) for phrase, lang in c["labels"]]
+        t += [(observation_iri(doc_id, o.start, o.end), PKG.indicator, iri) for doc_id, o in c["members"]]
+    return t
