@@ -16,7 +16,7 @@ import gradio as gr
 import pandas as pd
 
 from kg import KnowledgeBase, Settings
-from kg.present import EXAMPLE_QUERIES, citations_html, document_html, trace_html
+from kg.present import EXAMPLE_QUERIES, citations_html, document_html, entity_html, trace_html
 from kg.server import BackgroundBuild, sparql_routes
 from kg.sparql import SparqlError
 
@@ -108,6 +108,23 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
         traces = kb.trace(rows[index]["iri"])
         return trace_html(traces[0], kb.document(traces[0].doc)) if traces else ""
 
+    entity_cols = ["type", "label", "code", "role", "docs"]
+
+    def list_entities(kind: str, name: str):
+        try:
+            rows = kb.entities(type=None if kind in (None, "any") else kind, name=name or None)
+        except Exception:  # the store may still be building
+            rows = []
+        frame = pd.DataFrame([{**{c: r.get(c) for c in entity_cols}, "docs": ", ".join(r["docs"])} for r in rows],
+                             columns=entity_cols)
+        return frame, rows
+
+    def open_entity(rows: list[dict], evt: gr.SelectData):
+        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        if not rows or index is None or index >= len(rows):
+            return ""
+        return entity_html(kb.entity(rows[index]["iri"]))
+
     def documents_table():
         rows = [{"doc": r.doc_id, "title": r.title, "language": r.language, "issued": r.issued or "",
                  "publisher": r.publisher or "", "format": r.format, "sentences": len(r.sentences),
@@ -158,6 +175,18 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
             demo.load(list_figures, [f_region, f_metric, f_year], [f_table, f_rows, f_indicator, f_msg], api_visibility="private")
             f_indicator.change(chart_figures, [f_indicator, f_rows], f_chart, api_visibility="private")
             f_table.select(trace_figure, f_rows, f_trace, api_visibility="private")
+        with gr.Tab("Entities"):
+            with gr.Row():
+                e_type = gr.Dropdown(["any", "region", "organization", "person", "event", "plan", "standard", "goal", "service"],
+                                     value="any", label="Type")
+                e_name = gr.Textbox(label="Name contains", placeholder="e.g. Haiyan, Commission, Zhao")
+                e_go = gr.Button("Find", variant="primary")
+            e_table = gr.Dataframe(label="Entities (select a row to open its page)", wrap=True, interactive=False)
+            e_page = gr.HTML()
+            e_rows = gr.State([])
+            e_go.click(list_entities, [e_type, e_name], [e_table, e_rows], api_name="entities")
+            demo.load(list_entities, [e_type, e_name], [e_table, e_rows], api_visibility="private")
+            e_table.select(open_entity, e_rows, e_page, api_visibility="private")
         with gr.Tab("SPARQL"):
             example = gr.Dropdown(list(EXAMPLE_QUERIES), value=first_example, label="Example queries")
             query = gr.Code(EXAMPLE_QUERIES[first_example], language="sql", label="Query (prefixes pkg:, nif:, dcterms:, skos:, prov:, qb: … are predeclared)", lines=10)

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from . import language as lang
-from . import extract, normalize, places, sentences
+from . import entities, extract, normalize, places, sentences
 from .readers import ReaderError, read_file
 from .records import DocumentRecord, Span
 
@@ -70,6 +70,7 @@ def _add_observations(rec: DocumentRecord) -> None:
     rec.subject_region = region.code if region else None
     if rec.language in extract.LANGUAGES:
         rec.observations = extract.extract(rec, regions=gaz, subject=region)
+        rec.entities, rec.mentions = entities.extract_entities(rec, gaz, subject=region)
 
 
 def _first_line(text: str, para: normalize.ParagraphSpan) -> str:

@@ -44,6 +44,34 @@ class Observation:
 
 
 @dataclass
+class Entity:
+    """A named thing: region, organization, person, event, plan, standard or goal."""
+
+    key: str  # "type:slug" — the same in every document
+    type: str  # region | organization | person | event | plan | standard | goal
+    label: str
+    aliases: set[str] = field(default_factory=set)
+    code: str | None = None  # regions
+    parent: str | None = None  # key of the parent organization
+    region: str | None = None  # region code (regional bodies; event places)
+    role: str | None = None  # people
+    organization: str | None = None  # people: key of their organization; events: organizer
+    date: str | None = None  # events: ISO date or year; goals: target year
+    period: tuple[int, int] | None = None  # plans
+    plan: str | None = None  # goals: key of the plan
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Where an entity is named: offsets into the document text and the sentence index."""
+
+    start: int
+    end: int
+    key: str
+    sentence: int
+
+
+@dataclass
 class DocumentRecord:
     """One ingested document: metadata, extracted text and its segmentation."""
 
@@ -64,6 +92,8 @@ class DocumentRecord:
     segmenter: str = ""
     subject_region: str | None = None  # gazetteer code of the region the document is about
     observations: list[Observation] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
 
     def quote(self, span: Span) -> str:
         """Return the exact text of a span."""
@@ -76,6 +106,8 @@ class DocumentRecord:
         d["sentences"] = [_span_tuple(s) for s in self.sentences]
         d["pages"] = [list(p) for p in self.pages]
         d["observations"] = [asdict(o) for o in self.observations]
+        d["entities"] = [asdict(e) | {"aliases": sorted(e.aliases)} for e in self.entities]
+        d["mentions"] = [[m.start, m.end, m.key, m.sentence] for m in self.mentions]
         return d
 
     @classmethod
@@ -86,6 +118,9 @@ class DocumentRecord:
         d["sentences"] = [Span(*s) for s in d.get("sentences", [])]
         d["pages"] = [tuple(p) for p in d.get("pages", [])]
         d["observations"] = [Observation(**o) for o in d.get("observations", [])]
+        d["entities"] = [Entity(**(e | {"aliases": set(e["aliases"]), "period": tuple(e["period"]) if e.get("period") else None}))
+                         for e in d.get("entities", [])]
+        d["mentions"] = [Mention(*m) for m in d.get("mentions", [])]
         return cls(**d)
 
 

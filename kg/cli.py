@@ -159,14 +159,15 @@ def cmd_observations(args) -> int:
     return 0
 
 
-def _print_table(rows: list[dict], cols) -> None:
+def _print_table(rows: list[dict], cols, noun: str = "observation") -> None:
     cells = [[" ".join(str(r.get(c) if r.get(c) is not None else "").split())[:60] for c in cols] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
     print("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
     print("  ".join("-" * w for w in widths))
     for row in cells:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
-    print(f"({len(rows)} observation{'s' if len(rows) != 1 else ''})")
+    plural = ("ies" if noun.endswith("t") else "s") if len(rows) != 1 else ("y" if noun.endswith("t") else "")
+    print(f"({len(rows)} {noun}{plural})")
 
 
 def cmd_trace(args) -> int:
@@ -193,6 +194,24 @@ def cmd_eval_extraction(args) -> int:
         _print_json(score.to_json())
     else:
         print(score.report(verbose=args.verbose))
+    return 0
+
+
+def cmd_entities(args) -> int:
+    kb = _open(args, read_only=True)
+    with kb:
+        try:
+            rows = kb.entities(type=args.type, name=args.name)
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            r["docs"] = ",".join(r["docs"])
+            for k in ("parent", "organization"):
+                r[k] = (r[k] or "").rsplit("/", 1)[-1]
+        _print_table(rows, ("type", "label", "code", "parent", "role", "organization", "docs"), noun="entit")
     return 0
 
 
@@ -265,6 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.add_argument("-v", "--verbose", action="store_true", help="list misses, wrong fields and unmatched figures")
     s.set_defaults(func=cmd_eval_extraction)
+
+    s = sub.add_parser("entities", help="regions, organizations, people, events, plans and standards the documents name")
+    s.add_argument("--type", choices=["region", "organization", "person", "event", "plan", "standard", "goal", "service"],
+                   help="service: the 2021 standard's aspects and categories and the service areas documents name")
+    s.add_argument("--name", help="entities whose name or an alias contains this text")
+    s.add_argument("--json", action="store_true", help="a JSON array of objects")
+    s.set_defaults(func=cmd_entities)
 
     s = sub.add_parser("status", help="what is in the knowledge base and how it was built")
     s.add_argument("--json", action="store_true")

@@ -21,17 +21,20 @@ from rdflib import Graph
 import ingest
 from ingest import manifest
 from ingest.sentences import config_key
-from ontology import ONTOLOGY_FILE, REGIONS_FILE, path as ontology_path
+from ontology import ONTOLOGY_FILE, REGIONS_FILE, STANDARD_FILE, path as ontology_path
 
 from . import embedders
 from .answer import Answer, Citation
 from .config import Settings
 from .index import Hit, PhraseVectors, SearchIndex
 from .indicators import cluster, indicator_triples
-from .namespaces import INDICATOR_GRAPH, ONTOLOGY_GRAPH, PREFIXES, REGION_GRAPH, SHARED_GRAPH, doc_graph, region_iri, span_iri
+from .namespaces import (ENTITY_GRAPH, INDICATOR_GRAPH, ONTOLOGY_GRAPH, PREFIXES, REGION_GRAPH, SHARED_GRAPH,
+                         STANDARD_GRAPH, doc_graph, region_iri, span_iri)
+from .entity_queries import entities_query, entity_facts_query, mentions_query
 from .observations import Trace, observations_query, prologue, trace_query
 from .observations import rows as obs_rows
 from .rdf_document import document_triples
+from .rdf_entities import entity_triples, mention_triples, service_area_links
 from .rdf_observations import observation_triples, shared_triples
 from .sparql import QueryResult
 from .state import State, fingerprint
@@ -167,9 +170,10 @@ class KnowledgeBase:
         self._ensure_vocabularies(store)
         if report.changed or stale or len(self.index) != sum(len(r.sentences) for r in records.values()):
             self.index.rebuild(records)
-        if report.changed or stale or INDICATOR_GRAPH not in store.graphs():
+        if report.changed or stale or not {INDICATOR_GRAPH, ENTITY_GRAPH} <= store.graphs():
             store.replace_graph(INDICATOR_GRAPH, self._indicator_triples(records))
             store.replace_graph(SHARED_GRAPH, shared_triples(records))
+            store.replace_graph(ENTITY_GRAPH, entity_triples(records) + self._service_links(records))
         self.state.save()
         self.store.flush()
         self._records = records
@@ -212,7 +216,8 @@ class KnowledgeBase:
             report.unchanged.append(doc_id)
             return
         rec = ingest.process(path, meta, sha256=sha)
-        self.store.replace_graph(doc_graph(doc_id), document_triples(rec, fp) + observation_triples(rec, fp))
+        self.store.replace_graph(doc_graph(doc_id), document_triples(rec, fp) + observation_triples(rec, fp)
+                                 + mention_triples(rec))
         report.embedded += self.index.embed_document(rec, None if stale else records.get(doc_id))
         self.state.put(rec, fp)
         (report.updated if doc_id in records else report.added).append(doc_id)
@@ -231,7 +236,7 @@ class KnowledgeBase:
 
     def _ensure_vocabularies(self, store: TripleStore) -> None:
         """Load the ontology and the region gazetteer into their graphs when they changed."""
-        for graph, name in ((ONTOLOGY_GRAPH, ONTOLOGY_FILE), (REGION_GRAPH, REGIONS_FILE)):
+        for graph, name in ((ONTOLOGY_GRAPH, ONTOLOGY_FILE), (REGION_GRAPH, REGIONS_FILE), (STANDARD_GRAPH, STANDARD_FILE)):
             path = ontology_path(name)
             digest = ingest.file_sha256(path)
             if self.state.vocabularies.get(name) == digest and graph in store.graphs():
@@ -240,6 +245,18 @@ class KnowledgeBase:
             g.parse(path, format="turtle")
             store.replace_graph(graph, list(g))
             self.state.vocabularies[name] = digest
+
+    def _service_links(self, records) -> list[tuple]:
+        from rdflib.namespace import SKOS
+
+        g = Graph().parse(ontology_path(STANDARD_FILE), format="turtle")
+        catalogue = []
+        for concept, label in g.subject_objects(SKOS.prefLabel):
+            if getattr(label, "language", None) == "en" and (concept, SKOS.notation, None) in g:
+                aspect = g.value(concept, SKOS.broader) or concept
+                catalogue.append((concept, str(label), aspect))
+        embed = PhraseVectors(self.home / "index" / "phrases.npz", self.index)
+        return service_area_links(records, sorted(catalogue), embed)
 
     def _indicator_triples(self, records) -> list[tuple]:
         from ingest.gazetteer import default
@@ -340,6 +357,29 @@ class KnowledgeBase:
             activity=info["activity"], software=info["software"],
             sparql=prologue() + observations_query(observation=row["iri"]),
         )
+
+    def entities(self, type: str | None = None, name: str | None = None) -> list[dict]:
+        """Entities named in the documents (and, for ``service``, the standard's catalogue).
+
+        Each is a dict with ``iri, type, label, code, parent, role, organization, docs``
+        (absent values None); ``name`` keeps those whose label or aliases contain it.
+        """
+        rows = self.sparql(entities_query(type, name)).records()
+        out = []
+        for r in rows:
+            out.append({"iri": r["iri"], "type": r["type"], "label": r["label"], "code": r.get("code"),
+                        "parent": r.get("parent"), "role": r.get("role"), "organization": r.get("organization"),
+                        "docs": sorted(set((r.get("docs") or "").split())) if r.get("docs") else []})
+        return out
+
+    def entity(self, iri: str) -> dict:
+        """One entity's page: its facts, its mentions (document, sentence, offsets) and its observations."""
+        facts = self.sparql(entity_facts_query(iri)).records()
+        mentions = [dict(m, start=int(m["start"]), end=int(m["end"])) for m in self.sparql(mentions_query(iri)).records()]
+        observations = []
+        if iri.startswith(str(region_iri(""))):
+            observations = obs_rows(self.sparql(observations_query([iri])))
+        return {"iri": iri, "facts": facts, "mentions": mentions, "observations": observations}
 
     def eval_extraction(self, key_path: str | Path):
         """Score the ingested observations against a key (see ``kg.evaluate``)."""

@@ -30,6 +30,7 @@ PREFIXES = {
     "pkg": PKG, "id": ID, "nif": NIF, "qb": QB, "org": ORG, "foaf": FOAF, "oa": OA,
     "dcterms": DCTERMS, "dcmitype": DCMITYPE, "prov": PROV, "skos": SKOS, "time": TIME,
     "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD,
+    "itsrdf": Namespace("http://www.w3.org/2005/11/its/rdf#"),
     "sdmx-dimension": SDMX_DIM, "sdmx-attribute": SDMX_ATT, "sdmx-measure": SDMX_MEAS,
 }
 
@@ -96,6 +97,8 @@ DATASET = ID["dataset/observations"]
 INDICATOR_GRAPH = ID["graph/indicators"]
 REGION_GRAPH = ID["graph/regions"]
 SHARED_GRAPH = ID["graph/shared"]
+ENTITY_GRAPH = ID["graph/entities"]
+STANDARD_GRAPH = ID["graph/standard-2021"]
 
 
 def activity_iri(doc_id: str, fingerprint: str):
@@ -103,7 +106,8 @@ def activity_iri(doc_id: str, fingerprint: str):
 
 
 def agent_iri(name: str):
-    return ID[f"org/{slug(name)}"]
+    """An organization, by name (the same IRI as the entity linker gives it)."""
+    return ID[f"organization/{slug(name)}"]
 
 
 def software_iri(version: str):

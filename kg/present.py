@@ -101,3 +101,21 @@ def trace_html(trace, rec: DocumentRecord) -> str:
     return (f"<table>{table}</table>" + document_html(rec, trace.start, trace.end, context=400)
             + "<details><summary>SPARQL that returns this figure</summary><pre style='white-space:pre-wrap'>"
             + esc(trace.sparql) + "</pre></details>")
+
+
+def entity_html(page: dict) -> str:
+    """An entity's page: its facts, where documents name it, and (regions) its figures."""
+    facts = "".join(
+        f"<tr><th style='text-align:left;padding-right:12px'>{esc(f['property'].rsplit('#', 1)[-1].rsplit('/', 1)[-1])}</th>"
+        f"<td>{esc(f.get('valueLabel') or f['value'])}</td></tr>"
+        for f in page["facts"] if not f["property"].endswith("wasDerivedFrom"))
+    mentions = "".join(
+        f"<li><b>{esc(m['title'])}</b> <small><code>{esc(m['doc'])}</code> {m['start']}–{m['end']}</small><br>"
+        + esc(m["sentence"]).replace(esc(m["text"]), f"<mark>{esc(m['text'])}</mark>", 1) + "</li>"
+        for m in page["mentions"])
+    figures = "".join(
+        f"<li>{esc(o['quote'])} — {esc(o['metric'])} ({esc(o.get('period') or 'no period')}; <code>{esc(o['doc'])}</code>)</li>"
+        for o in page["observations"])
+    return (f"<h3>{esc(page['iri'])}</h3><table>{facts}</table>"
+            f"<h4>Mentions ({len(page['mentions'])})</h4><ol>{mentions or '<li>none</li>'}</ol>"
+            + (f"<h4>Figures ({len(page['observations'])})</h4><ul>{figures}</ul>" if page["observations"] else ""))

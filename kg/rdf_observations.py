@@ -104,7 +104,7 @@ def shared_triples(records: dict[str, DocumentRecord]) -> list[tuple]:
             t |= {(unit, RDF.type, SKOS.Concept), (unit, SKOS.prefLabel, Literal(o.unit, lang="en")),
                   (unit, SKOS.inScheme, ID["scheme/units"])}
             if o.period_start is not None:
-                t |= set(_period(o.period_start, o.period_end))
+                t |= set(period_triples(o.period_start, o.period_end))
             if o.group:
                 group = concept_iri("group", o.group)
                 t |= {(group, RDF.type, SKOS.Concept), (group, SKOS.prefLabel, Literal(o.group, lang=rec.language)),
@@ -112,7 +112,8 @@ def shared_triples(records: dict[str, DocumentRecord]) -> list[tuple]:
     return sorted(t)
 
 
-def _period(start: int, end: int) -> list[tuple]:
+def period_triples(start: int, end: int) -> list[tuple]:
+    """An OWL-Time interval of whole years, with its bounds as instants and as integers."""
     period = period_iri(start, end)
     label = str(start) if start == end else f"{start}/{end}"
     t = [

@@ -8,6 +8,7 @@ union of all graphs by default.
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Iterable
@@ -98,6 +99,22 @@ def _from_ox(t):
     raise TypeError(f"unsupported term {t!r}")
 
 
+def _open_read_only(path: Path, attempts: int = 8):
+    """Open a store another process may be writing to.
+
+    A read-only RocksDB open reads the file list, then the files; a compaction
+    in the writer between the two removes a file ("Corruption: ... No such
+    file"), so such an open is tried again after a short wait.
+    """
+    for attempt in range(attempts):
+        try:
+            return ox.Store.read_only(str(path))
+        except (RuntimeError, OSError) as exc:
+            if "No such file" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * 2**attempt)
+
+
 class OxigraphStore(TripleStore):
     """pyoxigraph on disk (``path``) or in memory (``path=None``)."""
 
@@ -109,7 +126,7 @@ class OxigraphStore(TripleStore):
             if path is None:
                 self._store = ox.Store()
             elif read_only:
-                self._store = ox.Store.read_only(str(path))
+                self._store = _open_read_only(Path(path))
             else:
                 Path(path).mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(path))

@@ -6,6 +6,7 @@ from pathlib import Path
 ONTOLOGY_FILE = "policykg.ttl"
 SHAPES_FILE = "shapes.ttl"
 REGIONS_FILE = "regions.ttl"
+STANDARD_FILE = "standard-2021.ttl"
 
 
 def path(name: str) -> Path:
