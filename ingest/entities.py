@@ -101,10 +101,10 @@ def extract_entities(rec: DocumentRecord, gazetteer, subject=None,
         plan_spans = [(a, b) for a, b, _, _ in _plans(doc.text)]
         for a, b, name, parent in _organizations(doc, plan_spans, title=span.paragraph == 0):
             key = f"organization:{slug(canonical_org(name))}"
-            place = [p for p in gazetteer.find_mentions(name, "en") if p[0] == 0 and p[2].code != "100000"]
+            place = _leading_region(gazetteer, canonical_org(name))
             ent = Entity(key, "organization", canonical_org(name),
                          parent=f"organization:{slug(canonical_org(parent))}" if parent else None,
-                         region=place[0][2].code if place else None)
+                         region=place.code if place else None)
             lead = re.match(r"([A-Z]{2,6})\s+\S", canonical_org(name))
             if lead and parent is None:
                 # "CPC Central Committee": a body of the organization its leading acronym names
@@ -167,6 +167,17 @@ def _organizations(doc, skip: list[tuple[int, int]], title: bool = False):
             child = name[: name.rfind(" of ", 0, len(name) - len(parent))] if parent else name
             out.append((a2, a2 + len(child), child, parent))
     return out
+
+
+def _leading_region(gazetteer, name: str):
+    """The region a regional body's name starts with ("Guangdong Provincial Development ...")."""
+    words = name.split()
+    for n in (3, 2, 1):
+        if len(words) > n:
+            found = [r for r in gazetteer.lookup(" ".join(words[:n]), "en") if r.code != "100000"]
+            if len(found) == 1:
+                return found[0]
+    return None
 
 
 def _headline(text: str) -> bool:
@@ -279,6 +290,10 @@ def _role(text: str, a: int, b: int, org_spans) -> tuple[str | None, str | None]
         org = org or next((k for s, e, k in org_spans if s >= b), None)
         return m.group("role").strip(), org
     before = text[:a].rstrip()
+    titled = re.search(r"(?:^|[\s(])((?:Vice\s+|Deputy\s+)?[A-Z][\w-]+\s+of\s+(?:the\s+)?(?:[A-Z][\w'-]*\s*)+)$", before)
+    if titled and titled.group(1).split()[0].lower() in ROLE_WORDS:
+        # "Minister of Civil Affairs Lu Zhiyuan": the title names the role and the body
+        return titled.group(1).strip(), None
     words = before.split()
     role_words = []
     for w in reversed(words):
