@@ -18,6 +18,7 @@ import pandas as pd
 from kg import KnowledgeBase, Settings
 from kg.present import EXAMPLE_QUERIES, citations_html, document_html, entity_html, trace_html
 from kg.server import BackgroundBuild, sparql_routes
+from kg.namespaces import observation_iri
 from kg.sparql import SparqlError
 
 
@@ -46,24 +47,31 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
     def chat(question: str, history: list):
         history = list(history or [])
         if not question.strip():
-            return history, "", gr.update(), gr.update(), None, {}
+            return history, "", gr.update(), gr.update(), None, {}, "", ""
         history.append({"role": "user", "content": question})
         if (msg := busy()) is not None:
             history.append({"role": "assistant", "content": msg})
-            return history, "", "", gr.update(choices=[], value=None), None, {}
+            return history, "", "", gr.update(choices=[], value=None), None, {}, "", ""
         ans = kb.ask(question)
         refs = "".join(f" [{i}]" for i in range(1, len(ans.citations) + 1)) if ans.answered else ""
         history.append({"role": "assistant", "content": ans.answer + refs})
         choices = [(f"[{i}] {c.title or c.doc} ({c.start}–{c.end})", i - 1) for i, c in enumerate(ans.citations, 1)]
-        first = 0 if choices else None
-        view = document_html(kb.document(ans.citations[0].doc), ans.citations[0].start, ans.citations[0].end) if choices else ""
-        return history, "", citations_html(ans), gr.update(choices=choices, value=first), view, ans.to_json()
+        data = ans.to_json()
+        view = show_citation(0, data) if choices else ""
+        traces = [t for iri in (ans.observations or []) for t in kb.trace(iri)]
+        trace_view = "".join(trace_html(t, kb.document(t.doc)) for t in traces)
+        return (history, "", citations_html(ans), gr.update(choices=choices, value=0 if choices else None), view, data,
+                ans.sparql or "", trace_view)
 
     def show_citation(index, answer_json: dict):
         if index is None or not answer_json or index >= len(answer_json.get("citations", [])):
             return ""
         c = answer_json["citations"][index]
-        return document_html(kb.document(c["doc"]), c["start"], c["end"])
+        rec = kb.document(c["doc"])
+        stated = set(answer_json.get("observations") or [])
+        figures = [(o.start, o.end) for o in rec.observations
+                   if c["start"] <= o.start < c["end"] and observation_iri(rec.doc_id, o.start, o.end) in stated]
+        return document_html(rec, c["start"], c["end"], figures=figures)
 
     def run_sparql(query: str):
         try:
@@ -153,9 +161,14 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
                     cites = gr.HTML(label="Citations")
                     pick = gr.Radio(label="Show citation in its document", choices=[], type="value")
             docview = gr.HTML()
+            with gr.Accordion("SPARQL that found the figures", open=False):
+                answer_sparql = gr.Code(language="sql", label="Query")
+            with gr.Accordion("Trace of the stated figures", open=False):
+                answer_trace = gr.HTML()
             with gr.Accordion("JSON (same as `policykg ask --json`)", open=False):
                 answer_json = gr.JSON()
-            question.submit(chat, [question, chatbot], [chatbot, question, cites, pick, docview, answer_json], api_name="chat")
+            question.submit(chat, [question, chatbot],
+                            [chatbot, question, cites, pick, docview, answer_json, answer_sparql, answer_trace], api_name="chat")
             pick.change(show_citation, [pick, answer_json], docview, api_visibility="private")
             gr.Button(visible=False).click(ask_json, question, answer_json, api_name="ask")
         with gr.Tab("Figures"):

@@ -25,11 +25,17 @@ class Answer:
     answered: bool
     answer: str
     citations: list[Citation] = field(default_factory=list)
+    sparql: str | None = None  # the query that found the figures, when the graph answered
+    observations: list[str] | None = None  # IRIs of the observations the answer states
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "question": self.question,
             "answered": self.answered,
             "answer": self.answer,
             "citations": [c.to_json() for c in self.citations],
         }
+        if self.sparql is not None:
+            out["sparql"] = self.sparql
+            out["observations"] = self.observations or []
+        return out

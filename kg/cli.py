@@ -215,6 +215,22 @@ def cmd_entities(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    from .qa_eval import evaluate, load_questions, report, to_json
+
+    kb = _open(args, read_only=True)
+    with kb:
+        try:
+            result = evaluate(kb, load_questions(args.key))
+        except (OSError, ValueError) as exc:
+            raise CliError(str(exc)) from exc
+    if args.json:
+        _print_json(to_json(result))
+    else:
+        print(report(result))
+    return 0
+
+
 def cmd_status(args) -> int:
     kb = _open(args, read_only=True)
     with kb:
@@ -291,6 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--name", help="entities whose name or an alias contains this text")
     s.add_argument("--json", action="store_true", help="a JSON array of objects")
     s.set_defaults(func=cmd_entities)
+
+    s = sub.add_parser("eval", help="score answers against a question key, beside BM25 and dense baselines")
+    s.add_argument("key", metavar="QA.jsonl")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("status", help="what is in the knowledge base and how it was built")
     s.add_argument("--json", action="store_true")

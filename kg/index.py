@@ -153,8 +153,12 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self._table)
 
-    def search(self, query: str, records: dict[str, DocumentRecord], k: int = 5, language: str = "en") -> list[Hit]:
-        """The ``k`` best sentences for ``query`` by fused dense + BM25 rank."""
+    def search(self, query: str, records: dict[str, DocumentRecord], k: int = 5, language: str = "en",
+               mode: str = "hybrid") -> list[Hit]:
+        """The ``k`` best sentences for ``query`` by fused dense + BM25 rank.
+
+        ``mode`` "dense" or "bm25" ranks by one of the two alone (the baselines of ``policykg eval``).
+        """
         if not self._table:
             return []
         qv = self.embedder.embed_query(passage_text(query))
@@ -164,7 +168,8 @@ class SearchIndex:
         top = [int(i) for i in np.argsort(-bm, kind="stable")[:POOL] if bm[i] > 0]
         lexical = {i: (r, float(bm[i])) for r, i in enumerate(top)}
         fused: dict[int, float] = {}
-        for ranking in (dense, lexical):
+        rankings = {"hybrid": (dense, lexical), "dense": (dense,), "bm25": (lexical,)}[mode]
+        for ranking in rankings:
             for i, (rank, _) in ranking.items():
                 fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
         hits = []
@@ -192,9 +197,10 @@ class PhraseVectors:
     """Embeddings of short phrases (metric labels), cached on disk by text, so that
     regrouping indicators after an ingest embeds only phrases never seen before."""
 
-    def __init__(self, path: Path, index: SearchIndex):
+    def __init__(self, path: Path, index: SearchIndex, save: bool = True):
         self.path = Path(path)
         self._index = index
+        self._save_new = save
         self._cache: dict[str, np.ndarray] = {}
         if self.path.is_file():
             with np.load(self.path, allow_pickle=False) as data:
@@ -205,7 +211,8 @@ class PhraseVectors:
         missing = [p for p in dict.fromkeys(phrases) if p not in self._cache]
         if missing:
             self._cache.update(zip(missing, self._index.embedder.embed_passages(missing)))
-            self._save()
+            if self._save_new:
+                self._save()
         return np.stack([self._cache[p] for p in phrases])
 
     def _save(self) -> None:

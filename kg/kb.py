@@ -98,6 +98,7 @@ class KnowledgeBase:
         self.index.load()
         self._records = None
         self._lock = threading.RLock()  # the app builds in a thread while it answers
+        self._answerer = None
 
     # -- resources -------------------------------------------------------
     @property
@@ -271,25 +272,25 @@ class KnowledgeBase:
         return indicator_triples(cluster(records, embed=embed, region_names=names))
 
     # -- questions -------------------------------------------------------
-    def search(self, query: str, k: int = 5) -> list[Hit]:
-        """The best sentences for ``query`` (dense + BM25, fused)."""
+    def search(self, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
+        """The best sentences for ``query`` (dense + BM25, fused; or one of them, by ``mode``)."""
         with self._lock:
-            return self.index.search(query, self.records, k=k)
+            return self.index.search(query, self.records, k=k, mode=mode)
 
     def ask(self, question: str, k: int = 3) -> Answer:
-        """Answer a question from the best evidence, or say the corpus does not hold it."""
+        """Answer a question: figures from the graph, other answers from the best evidence,
+        or say what the corpus does not hold (see ``kg.answering``)."""
         question = question.strip()
         if not question:
             return Answer(question, False, "Please ask a question.")
         if not self.state.docs:
             raise EmptyKnowledgeBase(f"nothing has been ingested into {self.home}; run `policykg ingest` first")
-        hits = self.search(question, k=max(k, 5))
-        citations = [self._cite(h) for h in hits[:k]]
-        best = hits[0] if hits else None
-        if best is None or max(h.dense for h in hits) < MIN_COSINE:
-            near = f' The closest passage is: "{citations[0].quote}"' if citations else ""
-            return Answer(question, False, "The corpus does not appear to answer this question." + near, citations)
-        return Answer(question, True, " ".join(best.text.split()), citations)
+        if self._answerer is None:
+            from .answering import Answerer
+
+            self._answerer = Answerer(self)
+        with self._lock:
+            return self._answerer.answer(question, k=k)
 
     def _cite(self, h: Hit) -> Citation:
         rec = self.records[h.doc_id]

@@ -25,10 +25,11 @@ def sparql_iri(iri: str) -> str:
 
 
 def observations_query(region_iris: list[str] | None = None, metric: str | None = None,
-                       observation: str | None = None, language: str = "en", year: int | None = None) -> str:
+                       observation: str | None = None, language: str = "en", year: int | None = None,
+                       descendants: bool = True) -> str:
     """The SELECT that lists observations with the COLUMNS, optionally filtered.
 
-    ``region_iris``: figures of these regions or any region under them;
+    ``region_iris``: figures of these regions or (``descendants``) any region under them;
     ``metric``: text contained in the metric phrase or in a label of its indicator;
     ``observation``: one observation IRI; ``year``: figures whose period includes that year.
     """
@@ -38,7 +39,8 @@ def observations_query(region_iris: list[str] | None = None, metric: str | None 
         filters.append(f"VALUES ?iri {{ {sparql_iri(observation)} }}")
     if region_iris is not None:
         values = " ".join(sparql_iri(r) for r in region_iris) or "<urn:policykg:none>"
-        filters.append(f"VALUES ?area {{ {values} }}\n  ?iri pkg:refArea/skos:broader* ?area .")
+        path = "pkg:refArea/skos:broader*" if descendants else "pkg:refArea"
+        filters.append(f"VALUES ?area {{ {values} }}\n  ?iri {path} ?area .")
     if metric:
         needle = sparql_string(metric.lower())
         filters.append(
@@ -48,7 +50,7 @@ def observations_query(region_iris: list[str] | None = None, metric: str | None 
         filters.append(f"?iri pkg:refPeriod ?p . ?p pkg:startYear ?y0 ; pkg:endYear ?y1 . "
                        f"FILTER (?y0 <= {int(year)} && {int(year)} <= ?y1)")
     where = "\n  ".join(filters)
-    return f"""SELECT ?iri ?metric ?indicator ?value ?unit ?region ?period ?group ?qualifier ?status ?doc ?start ?end ?quote WHERE {{
+    return f"""SELECT DISTINCT ?iri ?metric ?indicator ?value ?unit ?region ?period ?group ?qualifier ?status ?doc ?start ?end ?quote WHERE {{
   {where}
   ?iri a pkg:Observation ; pkg:value ?value ; pkg:metricLabel ?metric ; pkg:figureSpan ?fig ;
        pkg:unit/skos:prefLabel ?unit ; pkg:status ?st ; prov:wasDerivedFrom/dcterms:isPartOf/dcterms:identifier ?doc .

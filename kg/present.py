@@ -66,8 +66,9 @@ def citations_html(answer: Answer) -> str:
     return "<ol style='padding-left:1.2em'>" + "".join(items) + "</ol>"
 
 
-def document_html(rec: DocumentRecord, start: int | None = None, end: int | None = None, context: int | None = None) -> str:
-    """The document's extracted text with ``[start, end)`` highlighted.
+def document_html(rec: DocumentRecord, start: int | None = None, end: int | None = None, context: int | None = None,
+                  figures: list[tuple[int, int]] = ()) -> str:
+    """The document's extracted text with ``[start, end)`` highlighted (and, inside it, ``figures`` in bold).
 
     The text is shown exactly as extracted (whitespace preserved), so what is
     highlighted is the cited characters themselves.
@@ -81,8 +82,13 @@ def document_html(rec: DocumentRecord, start: int | None = None, end: int | None
     else:
         lo = 0 if context is None else max(0, start - context)
         hi = len(text) if context is None else min(len(text), end + context)
+        inner, pos = "", start
+        for a, b in sorted(f for f in figures if start <= f[0] < f[1] <= end):
+            inner += esc(text[pos:a]) + "<b style='background:#ffb703'>" + esc(text[a:b]) + "</b>"
+            pos = b
+        inner += esc(text[pos:end])
         body = (("…" if lo else "") + esc(text[lo:start]) + "<mark id='cited' style='background:#ffe066'>"
-                + esc(text[start:end]) + "</mark>" + esc(text[end:hi]) + ("…" if hi < len(text) else ""))
+                + inner + "</mark>" + esc(text[end:hi]) + ("…" if hi < len(text) else ""))
     return (head + "<div style='white-space:pre-wrap;max-height:480px;overflow-y:auto;border:1px solid #ddd;"
             "padding:8px;font-size:0.9em;line-height:1.45'>" + body + "</div>")
 

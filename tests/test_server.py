@@ -403,7 +403,8 @@ def test_format_requests_never_500_or_mislabel(server, params, headers, kind):
 
 def test_gradio_ask_answers_with_exact_citations(client):
     result = client.predict(BEDS_QUESTION, api_name="/ask")
-    assert set(result) == {"question", "answered", "answer", "citations"}
+    assert {"question", "answered", "answer", "citations"} <= set(result) <= {
+        "question", "answered", "answer", "citations", "sparql", "observations"}
     assert result["question"] == BEDS_QUESTION
     assert result["answered"] is True, result
     assert "6.51" in result["answer"], result["answer"]
@@ -414,7 +415,8 @@ def test_gradio_ask_answers_with_exact_citations(client):
         text = _source_text(c["doc"])
         assert 0 <= c["start"] < c["end"] <= len(text)
         assert c["quote"] == text[c["start"]:c["end"]], c
-    assert " ".join(result["answer"].split()) in [" ".join(c["quote"].split()) for c in result["citations"]]
+    assert any("6.51" in c["quote"] for c in result["citations"])
+    assert "SELECT" in result["sparql"] and result["observations"]
 
 
 def test_gradio_ask_empty_question(client):
@@ -425,8 +427,8 @@ def test_gradio_ask_empty_question(client):
 def test_gradio_chat_history_ends_with_the_answer(client):
     asked = client.predict(BEDS_QUESTION, api_name="/ask")
     outputs = client.predict(BEDS_QUESTION, [], api_name="/chat")
-    assert isinstance(outputs, (tuple, list)) and len(outputs) == 6
-    history, textbox, _cites, _pick, _docview, answer_json = outputs
+    assert isinstance(outputs, (tuple, list)) and len(outputs) == 8
+    history, textbox, _cites, _pick, _docview, answer_json, sparql, _trace = outputs
     assert textbox == ""
     assert [m["role"] for m in history] == ["user", "assistant"]
     assert _message_text(history[0]["content"]) == BEDS_QUESTION
@@ -436,6 +438,8 @@ def test_gradio_chat_history_ends_with_the_answer(client):
     assert answer_json["answer"] == asked["answer"]
     assert [(c["doc"], c["start"], c["end"]) for c in answer_json["citations"]] == \
         [(c["doc"], c["start"], c["end"]) for c in asked["citations"]]
+    assert sparql == asked["sparql"] and "pkg:Observation" in sparql  # shown collapsed under the answer
+    assert "6.51" in _trace and "rule en-" in _trace
 
 
 def test_gradio_chat_keeps_earlier_turns(client):

@@ -1,0 +1,91 @@
+"""What a question asks: indicator words, region, period, population group, and the kind of answer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingest.gazetteer import Region, default as default_gazetteer
+from ingest.language import detect
+from ingest.periods import DocDate, find_times_en
+
+CHINA = "100000"
+_NATIONAL = re.compile(r"\b(?:nationally|nationwide|national(?:ly)?|the whole country|across the country|in china|china's)\b", re.I)
+_FIGURE_CUES = re.compile(
+    r"\b(?:how many|how much|what (?:is|was|are|were) the (?:\w+ ){0,4}(?:rate|ratio|number|share|percentage|proportion|"
+    r"level|amount|total|standard|income|coverage|figure|count)|what (?:percentage|share|proportion|rate|ratio|number|"
+    r"amount|level)|what per ?cent|per 1,000|per 10,000|per capita)\b", re.I)
+_KIND = [("who", re.compile(r"^\s*(?:who|whom|whose)\b|\bwho\b", re.I)),
+         ("when", re.compile(r"^\s*(?:when|what year|in what year|which year)\b", re.I)),
+         ("where", re.compile(r"^\s*(?:where|in which (?:city|province|county|place))\b", re.I))]
+_STOP = set("""a an the of in on at by for to from with and or is are was were be been has have had do does did what which who
+whom whose when where how many much there their its it this that these those as per into than over under about
+between during since until according reach reached total number figure level rate please tell me give show
+does did will would can could should""".split())
+GROUP_WORDS = re.compile(r"\b(urban|rural)\s+(residents?|students?|areas?|population|workers?)\b|\b(migrants?'? children|"
+                         r"the elderly|elderly people|children|students|women|the disabled|persons with disabilities)\b", re.I)
+
+
+@dataclass
+class ParsedQuestion:
+    text: str
+    language: str
+    kind: str  # "figure" | "who" | "when" | "where" | "what"
+    regions: list[Region] = field(default_factory=list)
+    national: bool = False
+    years: tuple[int, int] | None = None
+    group: str | None = None
+    indicator: str = ""  # the question without its wh-words, places, years and function words
+    words: list[str] = field(default_factory=list)
+
+    def region_codes(self) -> list[str]:
+        codes = [r.code for r in self.regions]
+        return codes or ([CHINA] if self.national else [])
+
+
+def parse(question: str, known: set[str] = frozenset()) -> ParsedQuestion:
+    """Read the question's indicator, region, period, group and answer kind.
+
+    ``known``: codes of the regions the corpus covers. A place name the gazetteer
+    cannot resolve alone ("Haiyan": a county in Zhejiang and one in Qinghai) is
+    read as the one the corpus covers, else as all its candidates.
+    """
+    language = detect(question)
+    gaz = default_gazetteer()
+    mentions = gaz.find_mentions(question, language)
+    taken = [(a, b) for a, b, _ in mentions]
+    if language == "en":
+        # ambiguous, lower-cased or possessive place names ("Haiyan County", "chongqing's")
+        for m in re.finditer(r"\b([A-Za-z][a-z'-]+(?:\s+(?:County|City|Province|District|Municipality))?)", question):
+            if any(a <= m.start() < b for a, b in taken):
+                continue
+            name = re.sub(r"['’]s$", "", m.group(1))
+            found = gaz.lookup(name, "en")
+            if not found or (not m.group(1)[0].isupper() and not {r.code for r in found} & known):
+                continue
+            chosen = [r for r in found if r.code in known] or found
+            mentions += [(m.start(), m.end(), r) for r in chosen]
+            taken.append(m.span())
+    regions = []
+    for _, _, r in mentions:
+        if r.code not in {x.code for x in regions}:
+            regions.append(r)
+    national = bool(_NATIONAL.search(question)) and not [r for r in regions if r.code != CHINA]
+    times = find_times_en(question, DocDate(None)) if language == "en" else []
+    years = (times[0].period.start, times[0].period.end) if times else None
+    group_m = GROUP_WORDS.search(question)
+    group = group_m.group(0).lower() if group_m else None
+    if group_m and re.search(r"\b(?:urban|rural)\s+(?:and|or)\s+$", question[:group_m.start()], re.I):
+        group = None  # "urban and rural residents": everyone
+    kind = next((k for k, rx in _KIND if rx.search(question)), None)
+    if kind is None:
+        kind = "figure" if _FIGURE_CUES.search(question) or re.search(r"\b(rate|ratio|percentage|share|proportion|coverage)\b", question, re.I) else "what"
+    stripped = question
+    for a, b, _ in sorted(mentions, reverse=True):
+        stripped = stripped[:a] + " " + stripped[b:]
+    for t in sorted(times, key=lambda t: -t.start):
+        stripped = stripped[:t.start] + " " + stripped[t.end:]
+    words = [w for w in re.findall(r"[A-Za-z][\w-]*|[\u4e00-\u9fff]+|\d+(?:,\d{3})*", stripped.lower().replace("’", "'"))
+             if w not in _STOP and len(w) > 1 and not re.fullmatch(r"(?:19|20)\d\d", w)]
+    return ParsedQuestion(text=question, language=language, kind=kind, regions=regions, national=national,
+                          years=years, group=group, indicator=" ".join(words), words=words)
