@@ -159,12 +159,12 @@ class Answerer:
             r = ranked[0].row
             near = (f" Nearest figure it holds{(' ' + scope) if scope else ''}: {' '.join(r['quote'].split())} "
                     f"({r.get('region') or '?'}{', ' + r['period'] if r.get('period') else ''}; {r['metric']}).")
-        else:
+        if scope:
             elsewhere = self._rank(q, obs_rows(self.kb.sparql(observations_query())), hits)
             if elsewhere and elsewhere[0].score >= MIN_FIGURE_SCORE:
                 r = elsewhere[0].row
-                near = (f" It has figures on this elsewhere, e.g. {' '.join(r['quote'].split())} "
-                        f"({r.get('region')}{', ' + r['period'] if r.get('period') else ''}; {r['metric']}).")
+                near += (f" On this indicator it holds, elsewhere: {' '.join(r['quote'].split())} "
+                         f"({r.get('region')}{', ' + r['period'] if r.get('period') else ''}; {r['metric']}).")
         ans = Answer(q.text, False, f"The corpus does not state this figure{(' ' + scope) if scope else ''}.{near}", [])
         ans.sparql, ans.observations = query, []
         return ans

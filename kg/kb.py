@@ -290,7 +290,10 @@ class KnowledgeBase:
 
             self._answerer = Answerer(self)
         with self._lock:
-            return self._answerer.answer(question, k=k)
+            ans = self._answerer.answer(question, k=k)
+        from .phrasing import phrase
+
+        return phrase(ans)
 
     def _cite(self, h: Hit) -> Citation:
         rec = self.records[h.doc_id]
