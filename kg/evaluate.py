@@ -77,7 +77,7 @@ class ExtractionScore:
 
 
 def load_key(path: str | Path) -> list[dict]:
-    """Read a JSON-lines key; a clear error names the line that is not JSON."""
+    """Read a JSON-lines key (facts or questions); a clear error names the line that is not JSON."""
     facts = []
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():

@@ -17,7 +17,6 @@ answer with the top sentence of BM25 alone and of dense retrieval alone:
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -27,17 +26,12 @@ from pathlib import Path
 from ingest.quantities import find_quantities_en
 
 from .answer import Answer
+from .evaluate import load_key
 
 
 def load_questions(path: str | Path) -> list[dict]:
-    out = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{n}: not a JSON object: {exc.msg}") from exc
-    return out
+    """Read a JSON-lines question key."""
+    return load_key(path)
 
 
 def figures_in(text: str) -> set[Decimal]:
