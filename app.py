@@ -29,7 +29,7 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
         if build is None:
             return f"{len(kb.state.docs)} documents"
         st = build.status
-        return ("⏳ " if st.running else ("⚠️ " if st.error else "✅ ")) + st.message
+        return ("**Building** · " if st.running else ("**Build failed** · " if st.error else "**Ready** · ")) + st.message
 
     def busy() -> str | None:
         if build is not None and build.status.running:
