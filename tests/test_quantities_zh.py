@@ -1,0 +1,55 @@
+"""Chinese figure forms, on small sentences written for the tests (the surface layer of Chinese extraction)."""
+
+from decimal import Decimal
+
+import pytest
+
+from ingest.quantities_zh import find_quantities_zh
+
+
+@pytest.mark.parametrize("text, quote, value, unit, qualifier", [
+    ("参保人数达到2669万人。", "2669万人", "26690000", "persons", None),
+    ("参保率稳定在98%以上。", "98%以上", "98", "percent", "more than"),
+    ("参保人员超过800万人。", "超过800万人", "8000000", "persons", "more than"),
+    ("人均可支配收入41580元。", "41580元", "41580", "yuan", None),
+    ("技术合同成交额突破1140亿元。", "突破1140亿元", "114000000000", "yuan", "more than"),
+    ("建成老年食堂1733个。", "1733个", "1733", "个", None),
+    ("婴幼儿托位数达到14.6万个。", "14.6万个", "146000", "个", None),
+    ("三甲医院达到55家。", "55家", "55", "家", None),
+    ("人均预期寿命79.72岁。", "79.72岁", "79.72", "years", None),
+    ("城乡居民收入比缩小至2.21∶1。", "2.21∶1", "2.21", "ratio", None),
+    ("收入比2.1∶1左右。", "2.1∶1左右", "2.1", "ratio", "approximately"),
+    ("城镇新增就业65万人以上。", "65万人以上", "650000", "persons", "more than"),
+    ("提高了1.5个百分点。", "1.5个百分点", "1.5", "percentage points", None),
+    ("增长5.4倍。", "5.4倍", "5.4", "times", None),
+    ("对美贸易下降超3成。", "超3成", "30", "percent", "more than"),
+    ("旅客吞吐量突破5000万人次。", "突破5000万人次", "50000000", "person-times", "more than"),
+    ("覆盖120多个城市。", "120多个", "120", "个", "more than"),
+    ("新增就业六十五万人。", "六十五万人", "650000", "persons", None),
+    ("增长百分之五。", "百分之五", "5", "percent", None),
+    ("每千人口床位7.2张/千人。", "7.2张/千人", "7.2", "beds per 1,000 people", None),
+    ("约30万人受益。", "约30万人", "300000", "persons", "approximately"),
+])
+def test_chinese_figure_forms(text, quote, value, unit, qualifier):
+    found = find_quantities_zh(text)
+    assert len(found) == 1, found
+    q = found[0]
+    assert text[q.start:q.end] == quote and q.value == Decimal(value) and q.unit == unit and q.qualifier == qualifier
+
+
+def test_respectively_lists_give_one_figure_each():
+    text = "学前教育毛入园率、义务教育巩固率、高中阶段和高等教育毛入学率分别达到93.5%、98.3%、98.5%、64.3%。"
+    assert [text[q.start:q.end] for q in find_quantities_zh(text)] == ["93.5%", "98.3%", "98.5%", "64.3%"]
+
+
+@pytest.mark.parametrize("text", [
+    "一、2025年和“十四五”时期工作回顾",  # list numbering, a year, a plan name
+    "（一）着力推动“四稳”政策落地。",  # list numbering, a quoted slogan
+    "2026年1月28日在重庆市第六届人民代表大会第四次会议上",  # a date, session numbers
+    "深入学习贯彻党的二十大、二十届历次全会精神",  # congress numbers
+    "制定实施“30条”“20条”等增量政策",  # quoted policy names
+    "安意法8英寸碳化硅晶圆项目建成，获得L3级自动驾驶准入",  # product specification, a name
+    "时间：2026-02-03",  # an ISO date
+])
+def test_non_figures(text):
+    assert find_quantities_zh(text) == []
