@@ -8,6 +8,7 @@ setting                environment variable      default
 home                   POLICYKG_HOME             the user data dir, e.g. ~/.local/share/policykg
 store                  POLICYKG_STORE            oxigraph (or: rdflib)
 embedder               POLICYKG_EMBEDDER         minilm (or: e5, hash, a sentence-transformers path)
+embedder_zh            POLICYKG_EMBEDDER_ZH      e5, for Chinese documents and questions
 corpus                 POLICYKG_CORPUS           the corpus/ folder shipped beside app.py
 =====================  ========================  ==========================================
 """
@@ -40,6 +41,7 @@ class Settings:
     home: Path = field(default_factory=default_home)
     store: str = field(default_factory=lambda: os.environ.get("POLICYKG_STORE", "oxigraph"))
     embedder: str = field(default_factory=lambda: os.environ.get("POLICYKG_EMBEDDER", "minilm"))
+    embedder_zh: str = field(default_factory=lambda: os.environ.get("POLICYKG_EMBEDDER_ZH", "e5"))
     corpus: Path = field(default_factory=default_corpus)
 
     def __post_init__(self):

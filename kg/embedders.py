@@ -164,3 +164,35 @@ def load(name: str) -> Embedder:
     if name == "hash":
         return HashEmbedder()
     return SentenceTransformerEmbedder(name)
+
+
+class EmbedderSet:
+    """One embedder per document language, loaded on first use.
+
+    ``names`` maps a language code to an embedder name (see ``load``); languages
+    without an entry use the one for ``default``. A ready-made ``Embedder`` may
+    stand for every language (tests pass a fake).
+    """
+
+    def __init__(self, names: dict[str, str], default: str = "en", instance: Embedder | None = None):
+        self.names = dict(names)
+        self.default = default
+        self._instance = instance
+        self._loaded: dict[str, Embedder] = {}
+
+    def name_for(self, language: str) -> str:
+        if self._instance is not None:
+            return self._instance.name
+        return self.names.get(language, self.names[self.default])
+
+    def for_language(self, language: str) -> Embedder:
+        if self._instance is not None:
+            return self._instance
+        name = self.name_for(language)
+        if name not in self._loaded:
+            self._loaded[name] = load(name)
+        return self._loaded[name]
+
+    def signature(self, languages) -> dict[str, str]:
+        """Which embedder each of these languages uses (for build metadata)."""
+        return {lang: self.name_for(lang) for lang in sorted(set(languages))}

@@ -16,13 +16,12 @@ import shutil
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from ingest.records import DocumentRecord
 
-from .embedders import Embedder
+from .embedders import Embedder, EmbedderSet
 from .lexical import BM25Index, tokenize
 from .vectors import BACKENDS, VectorIndex
 
@@ -50,25 +49,33 @@ def passage_text(text: str) -> str:
 
 
 class SearchIndex:
-    """Per-document vectors plus combined dense and lexical indexes under ``folder``."""
+    """Per-document vectors plus combined dense and lexical indexes under ``folder``.
 
-    def __init__(self, folder: Path, embedder: Callable[[], Embedder], embedder_name: str, vector_backend: str = "faiss"):
+    Each document is embedded by the embedder of its language; a query is
+    embedded by the embedder of its own language and searched among the
+    documents of that language (dense), and among all documents (BM25).
+    """
+
+    def __init__(self, folder: Path, embedders: EmbedderSet, vector_backend: str = "faiss"):
         self.folder = Path(folder)
-        self._embedder_factory = embedder
-        self._embedder: Embedder | None = None
-        self.embedder_name = embedder_name
+        self.embedders = embedders
         self._backend = vector_backend
-        self._vectors: VectorIndex = BACKENDS[vector_backend]()
+        self._vectors: dict[str, VectorIndex] = {}
+        self._rows: dict[str, list[int]] = {}  # language -> table row of each vector
         self._bm25 = BM25Index()
         self._table: list[tuple[str, int]] = []  # row -> (doc_id, sentence index)
+        self._languages: list[str] = []  # row -> language
         self.embedded = 0  # passages embedded by this instance (for reports and tests)
 
     # -- building --------------------------------------------------------
     @property
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = self._embedder_factory()
-        return self._embedder
+        """The embedder of the default language."""
+        return self.embedders.for_language(self.embedders.default)
+
+    @property
+    def embedder_name(self) -> str:
+        return self.embedders.name_for(self.embedders.default)
 
     def _vec_path(self, doc_id: str) -> Path:
         return self.folder / "vectors" / f"{doc_id}.npy"
@@ -77,27 +84,32 @@ class SearchIndex:
         path = self.folder / "build.json"
         return json.loads(path.read_text()) if path.is_file() else {}
 
-    def stale_embedder(self) -> bool:
-        """Whether stored vectors came from a different embedder than the configured one."""
+    def stale_embedder(self, languages=()) -> bool:
+        """Whether stored vectors came from other embedders than the configured ones."""
         meta = self.metadata()
-        return bool(meta) and meta.get("embedder", {}).get("name") != self.embedder_name
+        if not meta:
+            return False
+        built = meta.get("embedders") or {self.embedders.default: meta.get("embedder", {}).get("name")}
+        return any(built.get(lang, built.get(self.embedders.default)) != self.embedders.name_for(lang)
+                   for lang in set(languages) | {self.embedders.default})
 
     def embed_document(self, rec: DocumentRecord, previous: DocumentRecord | None) -> int:
         """Store vectors for ``rec``'s sentences, re-using ``previous``'s where the text is unchanged.
 
         Returns the number of sentences actually embedded.
         """
+        embedder = self.embedders.for_language(rec.language)
         texts = [passage_text(rec.quote(s)) for s in rec.sentences]
         known: dict[str, np.ndarray] = {}
-        if previous is not None and self._vec_path(previous.doc_id).is_file() and not self.stale_embedder():
+        if previous is not None and self._vec_path(previous.doc_id).is_file() and previous.language == rec.language:
             old = np.load(self._vec_path(previous.doc_id))
             if len(old) == len(previous.sentences):
                 known = {passage_text(previous.quote(s)): v for s, v in zip(previous.sentences, old)}
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
-            known.update(zip(missing, self.embedder.embed_passages(missing)))
+            known.update(zip(missing, embedder.embed_passages(missing)))
             self.embedded += len(missing)
-        dim = self.embedder.dim if not known else len(next(iter(known.values())))
+        dim = embedder.dim if not known else len(next(iter(known.values())))
         matrix = np.stack([known[t] for t in texts]) if texts else np.zeros((0, dim), dtype=np.float32)
         self._vec_path(rec.doc_id).parent.mkdir(parents=True, exist_ok=True)
         np.save(self._vec_path(rec.doc_id), matrix.astype(np.float32))
@@ -108,27 +120,39 @@ class SearchIndex:
 
     def rebuild(self, records: dict[str, DocumentRecord]) -> None:
         """Rebuild and save the combined indexes from the stored per-document vectors."""
-        self._table, mats, tokens = [], [], []
+        self._table, self._languages, tokens = [], [], []
+        mats: dict[str, list[np.ndarray]] = {}
+        self._rows = {}
         for doc_id in sorted(records):
             rec = records[doc_id]
             vec = np.load(self._vec_path(doc_id))
-            mats.append(vec)
+            mats.setdefault(rec.language, []).append(vec)
             for i, s in enumerate(rec.sentences):
+                self._rows.setdefault(rec.language, []).append(len(self._table))
                 self._table.append((doc_id, i))
+                self._languages.append(rec.language)
                 tokens.append(tokenize(rec.quote(s), rec.language))
-        matrix = np.concatenate(mats) if mats else np.zeros((0, 1), dtype=np.float32)
-        self._vectors.build(matrix)
+        self._vectors = {}
+        for lang, parts in mats.items():
+            index = BACKENDS[self._backend]()
+            index.build(np.concatenate(parts))
+            self._vectors[lang] = index
         self._bm25.build(tokens)
-        self._save(records, matrix.shape[1] if matrix.ndim == 2 else 0)
+        self._save(records)
 
-    def _save(self, records, dim):
+    def _save(self, records):
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._vectors.save(self.folder / f"dense.{self._backend}")
+        for old in self.folder.glob("dense.*"):
+            old.unlink()
+        for lang, index in self._vectors.items():
+            index.save(self.folder / f"dense.{lang}.{self._backend}")
         shutil.rmtree(self.folder / "bm25", ignore_errors=True)
         self._bm25.save(self.folder / "bm25")
-        (self.folder / "table.json").write_text(json.dumps(self._table))
+        (self.folder / "table.json").write_text(json.dumps({"rows": self._table, "languages": self._languages}))
+        languages = {r.language for r in records.values()} | {self.embedders.default}
         meta = {
-            "embedder": {"name": self.embedder_name, "dim": dim, **({} if self._embedder is None else self.embedder.describe())},
+            "embedders": self.embedders.signature(languages),
+            "embedder": {"name": self.embedder_name, **self.embedders.for_language(self.embedders.default).describe()},
             "vector_index": self._backend,
             "fusion": {"method": "reciprocal rank fusion", "k": RRF_K, "pool": POOL},
             "versions": {p: version(p) for p in ("faiss-cpu", "bm25s", "numpy")},
@@ -142,10 +166,20 @@ class SearchIndex:
         table = self.folder / "table.json"
         if not table.is_file():
             return False
-        self._table = [tuple(r) for r in json.loads(table.read_text())]
-        dense = self.folder / f"dense.{self._backend}"
-        if dense.is_file():
-            self._vectors.load(dense)
+        saved = json.loads(table.read_text())
+        if isinstance(saved, list):  # written before indexes were kept per language
+            return False
+        self._table = [tuple(r) for r in saved["rows"]]
+        self._languages = saved["languages"]
+        self._rows = {}
+        for row, lang in enumerate(self._languages):
+            self._rows.setdefault(lang, []).append(row)
+        self._vectors = {}
+        for lang in self._rows:
+            path = self.folder / f"dense.{lang}.{self._backend}"
+            if path.is_file():
+                self._vectors[lang] = BACKENDS[self._backend]()
+                self._vectors[lang].load(path)
         self._bm25.load(self.folder / "bm25", len(self._table))
         return True
 
@@ -157,13 +191,18 @@ class SearchIndex:
                mode: str = "hybrid") -> list[Hit]:
         """The ``k`` best sentences for ``query`` by fused dense + BM25 rank.
 
-        ``mode`` "dense" or "bm25" ranks by one of the two alone (the baselines of ``policykg eval``).
+        Dense retrieval searches the documents of the query's ``language`` with
+        that language's embedder. ``mode`` "dense" or "bm25" ranks by one of the
+        two alone (the baselines of ``policykg eval``).
         """
         if not self._table:
             return []
-        qv = self.embedder.embed_query(passage_text(query))
-        ids, cos = self._vectors.search(qv, POOL)
-        dense = {int(i): (r, float(c)) for r, (i, c) in enumerate(zip(ids, cos)) if i >= 0}
+        qv = self.embedders.for_language(language).embed_query(passage_text(query))
+        dense: dict[int, tuple[int, float]] = {}
+        if language in self._vectors:
+            ids, cos = self._vectors[language].search(qv, POOL)
+            rows = self._rows[language]
+            dense = {rows[int(i)]: (r, float(c)) for r, (i, c) in enumerate(zip(ids, cos)) if i >= 0}
         bm = self._bm25.scores(tokenize(query, language))
         top = [int(i) for i in np.argsort(-bm, kind="stable")[:POOL] if bm[i] > 0]
         lexical = {i: (r, float(bm[i])) for r, i in enumerate(top)}
@@ -181,16 +220,19 @@ class SearchIndex:
             hits.append(Hit(
                 doc_id=doc_id, sentence=si, start=s.start, end=s.end, text=rec.quote(s),
                 score=round(fused[i], 6),
-                dense=round(d[1] if d else float(qv @ self._row_vector(i, records)), 6),
+                dense=round(d[1] if d else self._cosine(qv, i, language), 6),
                 bm25=round(float(bm[i]), 6),
                 dense_rank=d[0] + 1 if d else None,
                 bm25_rank=lexical[i][0] + 1 if i in lexical else None,
             ))
         return hits
 
-    def _row_vector(self, i: int, records) -> np.ndarray:
-        doc_id, si = self._table[i]
-        return np.load(self._vec_path(doc_id), mmap_mode="r")[si]
+    def _cosine(self, qv: np.ndarray, row: int, language: str) -> float:
+        """Cosine of a row outside the dense top list (0 when it is of another language)."""
+        if self._languages[row] != language:
+            return 0.0
+        doc_id, si = self._table[row]
+        return float(qv @ np.load(self._vec_path(doc_id), mmap_mode="r")[si])
 
 
 class PhraseVectors:
@@ -204,7 +246,7 @@ class PhraseVectors:
         self._cache: dict[str, np.ndarray] = {}
         if self.path.is_file():
             with np.load(self.path, allow_pickle=False) as data:
-                if str(data["embedder"]) == index.embedder_name:
+                if str(data["embedder"]) == index.embedder_name:  # phrases use the default language's embedder
                     self._cache = dict(zip(data["phrases"].tolist(), data["vectors"]))
 
     def __call__(self, phrases: list[str]) -> np.ndarray:

@@ -20,6 +20,7 @@ from rdflib import Graph
 
 import ingest
 from ingest import manifest
+from ingest.language import detect as detect_language
 from ingest.sentences import config_key
 from ontology import ONTOLOGY_FILE, REGIONS_FILE, STANDARD_FILE, path as ontology_path
 
@@ -93,8 +94,8 @@ class KnowledgeBase:
             self.home.mkdir(parents=True, exist_ok=True)
         self.state = State(self.home)
         self._store: TripleStore | None = None
-        name = embedder.name if embedder else self.settings.embedder
-        self.index = SearchIndex(self.home / "index", (lambda: embedder) if embedder else (lambda: embedders.load(name)), name)
+        chosen = embedders.EmbedderSet({"en": self.settings.embedder, "zh": self.settings.embedder_zh}, instance=embedder)
+        self.index = SearchIndex(self.home / "index", chosen)
         self.index.load()
         self._records = None
         self._lock = threading.RLock()  # the app builds in a thread while it answers
@@ -146,7 +147,7 @@ class KnowledgeBase:
         files = self._discover(roots, report)
         records = dict(self.records)
         seen: set[str] = set()
-        stale = self.index.stale_embedder()
+        stale = self.index.stale_embedder({r.language for r in records.values()})
         for i, (path, meta) in enumerate(files):
             if progress:
                 progress(i, len(files), path.name)
@@ -275,7 +276,7 @@ class KnowledgeBase:
     def search(self, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
         """The best sentences for ``query`` (dense + BM25, fused; or one of them, by ``mode``)."""
         with self._lock:
-            return self.index.search(query, self.records, k=k, mode=mode)
+            return self.index.search(query, self.records, k=k, mode=mode, language=detect_language(query))
 
     def ask(self, question: str, k: int = 3) -> Answer:
         """Answer a question: figures from the graph, other answers from the best evidence,
@@ -414,6 +415,7 @@ class KnowledgeBase:
             "sentences": sum(d["sentences"] for d in self.state.docs.values()),
             "triples": self.store.triple_count(),
             "embedder": meta.get("embedder", {}).get("name"),
+            "embedders": meta.get("embedders"),
             "index": {k: meta.get(k) for k in ("vector_index", "fusion", "versions")},
             "document_ids": sorted(self.state.docs),
         }
