@@ -134,6 +134,19 @@ def extract_entities(rec: DocumentRecord, gazetteer, subject=None,
     return list(entities.values()), sorted(mentions, key=lambda m: (m.start, m.end))
 
 
+def region_mentions(rec: DocumentRecord, gazetteer) -> tuple[list[Entity], list[Mention]]:
+    """Only the regions a document names (for languages without organization and person rules yet)."""
+    entities: dict[str, Entity] = {}
+    mentions = []
+    for span in rec.sentences:
+        for a, b, region in gazetteer.find_mentions(rec.quote(span), rec.language):
+            key = f"region:{region.code}"
+            ent = entities.setdefault(key, Entity(key, "region", region.name_en, code=region.code))
+            ent.aliases.add(rec.quote(span)[a:b])
+            mentions.append(Mention(span.start + a, span.start + b, key, span.index))
+    return list(entities.values()), mentions
+
+
 def _organizations(doc, skip: list[tuple[int, int]], title: bool = False):
     """(start, end, name, parent name) for each organization name in a parsed sentence.
 

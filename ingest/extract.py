@@ -32,7 +32,6 @@ from .quantities import Quantity, find_quantities_en, per_n_in, per_n_unit
 from .records import DocumentRecord, Observation
 
 RULE_VERSION = "en-1"
-LANGUAGES = ("en",)  # languages with extraction rules
 
 # Head nouns that name people: a count of them is a count of persons.
 PEOPLE = {

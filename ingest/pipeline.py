@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from . import language as lang
-from . import entities, extract, normalize, places, sentences
+from . import entities, extract, extract_zh, normalize, places, sentences
 from .readers import ReaderError, read_file
 from .records import DocumentRecord, Span
 
@@ -68,9 +68,12 @@ def _add_observations(rec: DocumentRecord) -> None:
     gaz = default()
     region = places.subject_region(gaz, rec.title, rec.text, rec.language)
     rec.subject_region = region.code if region else None
-    if rec.language in extract.LANGUAGES:
+    if rec.language == "en":
         rec.observations = extract.extract(rec, regions=gaz, subject=region)
         rec.entities, rec.mentions = entities.extract_entities(rec, gaz, subject=region)
+    elif rec.language == "zh":
+        rec.observations = extract_zh.extract(rec, regions=gaz, subject=region)
+        rec.entities, rec.mentions = entities.region_mentions(rec, gaz)
 
 
 def _first_line(text: str, para: normalize.ParagraphSpan) -> str:

@@ -86,6 +86,8 @@ def find_quantities_zh(text: str) -> list[Quantity]:
             continue
         raw = m.group("num")
         chinese = not raw[0].isdigit()
+        if chinese and (raw in ("一", "两", "零", "〇") or raw[0] in "零〇" or re.search(r"[每第这那各哪某个]$", text[:num_s])):
+            continue  # 一个/两个/零部件/每一: an article, a word or an ordinal, not a figure
         rest = text[m.end():]
         unit, mult, unit_len = None, 1, 0
         for word, canon, k in _UNITS:
@@ -99,6 +101,8 @@ def find_quantities_zh(text: str) -> list[Quantity]:
                 unit, unit_len, approx_more = mw.group(2), mw.end(), bool(mw.group(1))
         if chinese and unit is None:
             continue  # a Chinese numeral without a unit is a word (十分, 一些), not a figure
+        if re.match(r"位数", rest):
+            continue  # 两位数增长: "double-digit", not a count of people
         value = _to_number(raw)
         if value is None:
             continue

@@ -65,7 +65,7 @@ class Answerer:
     @property
     def phrases(self) -> PhraseVectors:
         if self._phrases is None:
-            self._phrases = PhraseVectors(self.kb.home / "index" / "phrases.npz", self.kb.index, save=not self.kb.read_only)
+            self._phrases = PhraseVectors(self.kb.home / "index" / "phrases.en.npz", self.kb.index, save=not self.kb.read_only)
         return self._phrases
 
     def answer(self, question: str, k: int = 3) -> Answer:
@@ -82,7 +82,8 @@ class Answerer:
         codes = q.region_codes()
         query = observations_query([str(region_iri(c)) for c in codes] if codes else None,
                                    year=q.years[1] if q.years else None, descendants=False)
-        rows = obs_rows(self.kb.sparql(query))
+        # figures stated in the question's language (answering across languages needs bilingual indicators)
+        rows = [r for r in obs_rows(self.kb.sparql(query)) if self.kb.document(r["doc"]).language == q.language]
         if q.group:  # never another group's figure; a figure that names no group may still be about it
             rows = [r for r in rows if not r.get("group") or _same_group(q.group, r["group"])]
         ranked = self._rank(q, rows, hits)
@@ -160,7 +161,9 @@ class Answerer:
             near = (f" Nearest figure it holds{(' ' + scope) if scope else ''}: {' '.join(r['quote'].split())} "
                     f"({r.get('region') or '?'}{', ' + r['period'] if r.get('period') else ''}; {r['metric']}).")
         if scope:
-            elsewhere = self._rank(q, obs_rows(self.kb.sparql(observations_query())), hits)
+            everywhere = [r for r in obs_rows(self.kb.sparql(observations_query()))
+                          if self.kb.document(r["doc"]).language == q.language]
+            elsewhere = self._rank(q, everywhere, hits)
             if elsewhere and elsewhere[0].score >= MIN_FIGURE_SCORE:
                 r = elsewhere[0].row
                 near += (f" On this indicator it holds, elsewhere: {' '.join(r['quote'].split())} "

@@ -239,20 +239,23 @@ class PhraseVectors:
     """Embeddings of short phrases (metric labels), cached on disk by text, so that
     regrouping indicators after an ingest embeds only phrases never seen before."""
 
-    def __init__(self, path: Path, index: SearchIndex, save: bool = True):
+    def __init__(self, path: Path, index: SearchIndex, save: bool = True, language: str | None = None):
         self.path = Path(path)
         self._index = index
         self._save_new = save
+        self.language = language or index.embedders.default
+        self._embedder_name = index.embedders.name_for(self.language)
         self._cache: dict[str, np.ndarray] = {}
         if self.path.is_file():
             with np.load(self.path, allow_pickle=False) as data:
-                if str(data["embedder"]) == index.embedder_name:  # phrases use the default language's embedder
+                if str(data["embedder"]) == self._embedder_name:
                     self._cache = dict(zip(data["phrases"].tolist(), data["vectors"]))
 
     def __call__(self, phrases: list[str]) -> np.ndarray:
         missing = [p for p in dict.fromkeys(phrases) if p not in self._cache]
         if missing:
-            self._cache.update(zip(missing, self._index.embedder.embed_passages(missing)))
+            embedder = self._index.embedders.for_language(self.language)
+            self._cache.update(zip(missing, embedder.embed_passages(missing)))
             if self._save_new:
                 self._save()
         return np.stack([self._cache[p] for p in phrases])
@@ -261,5 +264,5 @@ class PhraseVectors:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         phrases = sorted(self._cache)
         with open(self.path, "wb") as fh:
-            np.savez(fh, embedder=np.array(self._index.embedder_name), phrases=np.array(phrases),
+            np.savez(fh, embedder=np.array(self._embedder_name), phrases=np.array(phrases),
                      vectors=np.stack([self._cache[p] for p in phrases]))

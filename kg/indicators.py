@@ -33,6 +33,10 @@ from ingest.records import DocumentRecord
 from .namespaces import ID, PKG, concept_iri, observation_iri
 
 THRESHOLD = 0.90
+# Step 2 runs only for languages whose embedder has a calibrated threshold: multilingual-e5's
+# cosines crowd between 0.8 and 0.95 for unrelated Chinese phrases, so Chinese phrases are
+# grouped by their normal form alone until a threshold is measured for them.
+THRESHOLDS = {"en": THRESHOLD}
 _DROP = {"the", "a", "an", "its", "their", "this", "that", "these", "those", "of the", "s", "citywide", "countywide",
          "provincewide", "nationwide", "national", "currently", "now", "total", "全市", "全省", "全国", "全区", "全县"}
 SCHEME = ID["scheme/indicators"]
@@ -70,7 +74,8 @@ def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[st
     """Group observations into indicator concepts.
 
     Returns ``{concept_key: {"label": str, "labels": [(phrase, lang)], "members": [(doc_id, Observation)]}}``.
-    ``embed(list[str]) -> np.ndarray`` (L2-normalised rows) enables step 2.
+    ``embed(phrases, language) -> np.ndarray`` (L2-normalised rows) enables step 2,
+    which compares phrases of the same language only.
     """
     by_norm: dict[str, list] = defaultdict(list)
     families: dict[str, Counter] = defaultdict(Counter)
@@ -89,13 +94,20 @@ def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[st
         return k
 
     if embed is not None and len(keys) > 1:
-        vecs = np.asarray(embed(keys), dtype=np.float32)
-        sims = vecs @ vecs.T
-        fam = [families[k].most_common(1)[0][0] for k in keys]
-        for i in range(len(keys)):
-            for j in range(i + 1, len(keys)):
-                if sims[i, j] >= THRESHOLD and fam[i] == fam[j]:
-                    parent[find(keys[j])] = find(keys[i])
+        # embeddings are compared only among phrases of one language: each has its own embedder
+        by_language: dict[str, list[str]] = defaultdict(list)
+        for k in keys:
+            by_language[by_norm[k][0][2]].append(k)
+        for language, group in by_language.items():
+            if len(group) < 2 or language not in THRESHOLDS:
+                continue
+            vecs = np.asarray(embed(group, language), dtype=np.float32)
+            sims = vecs @ vecs.T
+            fam = [families[k].most_common(1)[0][0] for k in group]
+            for i in range(len(group)):
+                for j in range(i + 1, len(group)):
+                    if sims[i, j] >= THRESHOLDS[language] and fam[i] == fam[j]:
+                        parent[find(group[j])] = find(group[i])
     groups: dict[str, list[str]] = defaultdict(list)
     for k in keys:
         groups[find(k)].append(k)

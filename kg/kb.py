@@ -257,8 +257,7 @@ class KnowledgeBase:
             if getattr(label, "language", None) == "en" and (concept, SKOS.notation, None) in g:
                 aspect = g.value(concept, SKOS.broader) or concept
                 catalogue.append((concept, str(label), aspect))
-        embed = PhraseVectors(self.home / "index" / "phrases.npz", self.index)
-        return service_area_links(records, sorted(catalogue), embed)
+        return service_area_links(records, sorted(catalogue), self._phrase_embedder())
 
     def _indicator_triples(self, records) -> list[tuple]:
         from ingest.gazetteer import default
@@ -268,9 +267,19 @@ class KnowledgeBase:
         for rec in records.values():
             for code in {o.region for o in rec.observations if o.region}:
                 names |= gaz.names(code)
-        embed = PhraseVectors(self.home / "index" / "phrases.npz", self.index) if any(
-            r.observations for r in records.values()) else None
-        return indicator_triples(cluster(records, embed=embed, region_names=names))
+        return indicator_triples(cluster(records, embed=self._phrase_embedder(), region_names=names))
+
+    def _phrase_embedder(self):
+        """embed(phrases, language) with that language's embedder, cached on disk per language."""
+        caches: dict[str, PhraseVectors] = {}
+
+        def embed(phrases, language="en"):
+            if language not in caches:
+                caches[language] = PhraseVectors(self.home / "index" / f"phrases.{language}.npz", self.index,
+                                                 language=language, save=not self.read_only)
+            return caches[language](phrases)
+
+        return embed
 
     # -- questions -------------------------------------------------------
     def search(self, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:

@@ -130,7 +130,7 @@ def service_area_links(records: dict[str, DocumentRecord], catalogue: list[tuple
     if not areas or not catalogue:
         return []
     labels = [label for _, label, _ in catalogue]
-    vectors = embed([a.label for a in areas] + labels)
+    vectors = embed([a.label for a in areas] + labels, "en")
     sims = vectors[: len(areas)] @ vectors[len(areas):].T
     t = []
     for area, row in zip(areas, sims):

@@ -101,7 +101,8 @@ def shared_triples(records: dict[str, DocumentRecord]) -> list[tuple]:
                   (org, RDFS.label, Literal(rec.publisher))}
         for o in rec.observations:
             unit = concept_iri("unit", o.unit)
-            t |= {(unit, RDF.type, SKOS.Concept), (unit, SKOS.prefLabel, Literal(o.unit, lang="en")),
+            unit_lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in o.unit) else "en"
+            t |= {(unit, RDF.type, SKOS.Concept), (unit, SKOS.prefLabel, Literal(o.unit, lang=unit_lang)),
                   (unit, SKOS.inScheme, ID["scheme/units"])}
             if o.period_start is not None:
                 t |= set(period_triples(o.period_start, o.period_end))

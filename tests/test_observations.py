@@ -117,7 +117,8 @@ def test_indicator_concepts_group_by_normal_form_and_embedding(figures_kb):
     from kg.embedders import HashEmbedder
 
     recs = figures_kb.records
-    concepts = cluster(recs, embed=HashEmbedder().embed_passages)
+    hashed = HashEmbedder()
+    concepts = cluster(recs, embed=lambda phrases, language: hashed.embed_passages(phrases))
     members = sum(len(c["members"]) for c in concepts.values())
     assert members == sum(len(r.observations) for r in recs.values())
     for c in concepts.values():

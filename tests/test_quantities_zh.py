@@ -53,3 +53,8 @@ def test_respectively_lists_give_one_figure_each():
 ])
 def test_non_figures(text):
     assert find_quantities_zh(text) == []
+
+
+@pytest.mark.parametrize("text", ["每一个市民", "坚持和落实“两个毫不动摇”", "建设关键零部件供应链枢纽", "推出一批文艺精品"])
+def test_chinese_numerals_inside_words_are_not_figures(text):
+    assert find_quantities_zh(text) == []
