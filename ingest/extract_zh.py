@@ -110,8 +110,10 @@ def _counted(text: str, q: Quantity, metric: str, span: tuple[int, int]) -> tupl
     after = text[q.end:]
     m = re.match(r"([\u4e00-\u9fffA-Za-z0-9“”\"]{2,20}?)(?=[，,；;。、：:（）()和与及]|$)", after)
     if m and not re.match(r"^(?:以上|左右|的|是|为|增长|下降)", m.group(1)):
-        noun = m.group(1).strip("“”\"")
-        return noun, (q.end, q.end + len(m.group(1)))
+        raw = m.group(1)
+        lead = len(raw) - len(raw.lstrip("“”\""))
+        noun = raw.strip("“”\"")
+        return noun, (q.end + lead, q.end + lead + len(noun))
     if metric:
         return re.sub(r"^(?:建成|新建|新增|培育|打造|开通|引进|建设|设立|布局)", "", metric) or metric, span
     return None, None

@@ -40,6 +40,15 @@ ORDER BY ?doc""",
   FILTER (CONTAINS(?sentence, "基本公共服务"))
 }
 LIMIT 20""",
+    "The national standard's aspects, Chinese and English labels": """SELECT ?notation ?zh ?en WHERE {
+  ?aspect a pkg:ServiceAspect ; skos:notation ?notation ; skos:prefLabel ?zh , ?en .
+  FILTER (LANG(?zh) = "zh" && LANG(?en) = "en")
+}
+ORDER BY ?notation""",
+    "Figures from the Chinese report with Chinese region labels (参保)": """SELECT ?figure ?metric ?region WHERE {
+  ?o a pkg:Observation ; pkg:metricLabel ?metric ; pkg:figureSpan/nif:anchorOf ?figure ; pkg:refArea/skos:prefLabel ?region .
+  FILTER (LANG(?region) = "zh" && CONTAINS(?metric, "参保"))
+}""",
     "Ontology classes with their labels": """SELECT ?class ?label WHERE {
   ?class a owl:Class ; rdfs:label ?label .
   FILTER (LANG(?label) = "en")

@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ingest.quantities import find_quantities_en
+from ingest.quantities_zh import find_quantities_zh
 
 from .answer import Answer
 from .evaluate import load_key
@@ -35,13 +36,17 @@ def load_questions(path: str | Path) -> list[dict]:
 
 
 def figures_in(text: str) -> set[Decimal]:
-    """Every number a text states, scale words applied."""
-    return {q.value for q in find_quantities_en(text)} | {
-        q.value for q in find_quantities_en(text.replace("%", " %"))}
+    """Every number a text states, scale words applied (English and Chinese forms)."""
+    found = {q.value for q in find_quantities_en(text)} | {q.value for q in find_quantities_en(text.replace("%", " %"))}
+    if re.search(r"[\u4e00-\u9fff]", text):
+        found |= {q.value for q in find_quantities_zh(text)}
+        found |= {q.value for q in find_quantities_zh(re.sub(r"[\u4e00-\u9fff]", "，", text))}  # bare numbers
+    return found
 
 
 def _value(expected: str) -> Decimal | None:
-    found = find_quantities_en(expected)
+    found = find_quantities_zh(expected + "个") if re.search(r"[万亿]$", expected) else find_quantities_en(expected)
+    found = found or find_quantities_en(expected)
     return found[0].value if found else None
 
 

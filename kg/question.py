@@ -15,6 +15,11 @@ _FIGURE_CUES = re.compile(
     r"\b(?:how many|how much|what (?:is|was|are|were) the (?:\w+ ){0,4}(?:rate|ratio|number|share|percentage|proportion|"
     r"level|amount|total|standard|income|coverage|figure|count)|what (?:percentage|share|proportion|rate|ratio|number|"
     r"amount|level)|what per ?cent|per 1,000|per 10,000|per capita)\b", re.I)
+_KIND_ZH = [("who", re.compile(r"谁|哪位")), ("when", re.compile(r"何时|什么时候|哪一?年")),
+            ("where", re.compile(r"哪里|在哪|何地")),
+            ("figure", re.compile(r"多少|几[个家所项人岁]|比例|比重|占比|[^频效]率|比是|人数|收入|寿命|规模|数量"))]
+_ZH_DROP = re.compile(r"是多少|有多少|达到多少|多少|是|有|达到|缩小到|提高到|建成了?|了|的|吗|呢|[？?。，,]|全市|全省|全国|"
+                      r"[个家所项人岁元万]$|^[个家所项]")
 _KIND = [("who", re.compile(r"^\s*(?:who|whom|whose)\b|\bwho\b", re.I)),
          ("when", re.compile(r"^\s*(?:when|what year|in what year|which year)\b", re.I)),
          ("where", re.compile(r"^\s*(?:where|in which (?:city|province|county|place))\b", re.I))]
@@ -73,6 +78,8 @@ def parse(question: str, known: set[str] = frozenset()) -> ParsedQuestion:
     national = bool(_NATIONAL.search(question)) and not [r for r in regions if r.code != CHINA]
     times = find_times_en(question, DocDate(None)) if language == "en" else []
     years = (times[0].period.start, times[0].period.end) if times else None
+    if language == "zh":
+        return _parse_zh(question, regions, years)
     group_m = GROUP_WORDS.search(question)
     group = group_m.group(0).lower() if group_m else None
     if group_m and re.search(r"\b(?:urban|rural)\s+(?:and|or)\s+$", question[:group_m.start()], re.I):
@@ -89,3 +96,27 @@ def parse(question: str, known: set[str] = frozenset()) -> ParsedQuestion:
              if w not in _STOP and len(w) > 1 and not re.fullmatch(r"(?:19|20)\d\d", w)]
     return ParsedQuestion(text=question, language=language, kind=kind, regions=regions, national=national,
                           years=years, group=group, indicator=" ".join(words), words=words)
+
+
+def _parse_zh(question: str, regions: list[Region], years) -> ParsedQuestion:
+    """A Chinese question: the indicator is what is left without places, years and question words."""
+    m = re.search(r"((?:19|20)\d\d)\s*年", question)
+    if m:
+        years = (int(m.group(1)), int(m.group(1)))
+    kind = next((k for k, rx in _KIND_ZH if rx.search(question)), "what")
+    rest = question
+    for r in regions:
+        for name in sorted({r.name_zh, re.sub(r"(?:省|市|自治区|特别行政区|县|区)$", "", r.name_zh)}, key=len, reverse=True):
+            rest = rest.replace(name, " ")
+    rest = re.sub(r"(?:19|20)\d\d\s*年", " ", rest)
+    previous = None
+    while previous != rest:
+        previous, rest = rest, _ZH_DROP.sub(" ", rest).strip()
+    words = [w for w in re.split(r"\s+", rest) if w]
+    national = "全国" in question and not regions
+    group = GROUP_ZH.search(question)
+    return ParsedQuestion(text=question, language="zh", kind=kind, regions=regions, national=national, years=years,
+                          group=group.group(0) if group else None, indicator="".join(words), words=words)
+
+
+GROUP_ZH = re.compile(r"城镇居民|农村居民|老年人|残疾人|婴幼儿|学生|农民工|退役军人")
