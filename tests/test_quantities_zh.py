@@ -58,3 +58,16 @@ def test_non_figures(text):
 @pytest.mark.parametrize("text", ["每一个市民", "坚持和落实“两个毫不动摇”", "建设关键零部件供应链枢纽", "推出一批文艺精品"])
 def test_chinese_numerals_inside_words_are_not_figures(text):
     assert find_quantities_zh(text) == []
+
+
+def test_chinese_text_is_segmented_by_jieba_through_spacy_with_exact_offsets():
+    from ingest.normalize import ParagraphSpan
+    from ingest.sentences import describe, split
+    from kg.lexical import tokenize
+
+    text = "全市地区生产总值达到33757.93亿元、增长5.3%。建成老年食堂1733个，婴幼儿托位数增至14.6万个。"
+    spans = split(text, [ParagraphSpan(0, len(text))], "zh")
+    assert [text[a:b] for a, b, _ in spans] == ["全市地区生产总值达到33757.93亿元、增长5.3%。", "建成老年食堂1733个，婴幼儿托位数增至14.6万个。"]
+    assert "jieba" in describe("zh")
+    tokens = tokenize("重庆市基本养老保险参保人数是多少？", "zh")
+    assert {"养老保险", "参保"} <= set(tokens) and "养老" in tokens  # jieba's words and character bigrams
