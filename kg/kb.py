@@ -162,6 +162,9 @@ class KnowledgeBase:
                 report.failed.append((str(path), str(exc)))
             except (OSError, ValueError, UnicodeError) as exc:
                 report.failed.append((str(path), f"{path.name}: {exc}"))
+            except Exception as exc:  # a fault of ours on one document must not lose the others
+                report.failed.append((str(path), f"{path.name}: could not be processed ({type(exc).__name__}: {exc}); "
+                                                 "please report it"))
         if progress:
             progress(len(files), len(files), "")
         self._remove_missing(roots, seen, records, report)

@@ -132,3 +132,19 @@ def test_build_metadata_is_stored_beside_the_index(make_kb, tiny_corpus):
     assert set(meta["documents"]) == {"alpha", "beta", "gamma"}
     assert all(len(h) == 64 for h in meta["documents"].values())
     assert {"faiss-cpu", "bm25s"} <= set(meta["versions"])
+
+
+def test_a_fault_on_one_document_is_reported_and_the_rest_still_ingests(make_kb, tiny_corpus, monkeypatch):
+    import ingest as ingest_pkg
+
+    real = ingest_pkg.process
+
+    def flaky(path, meta=None, sha256=None):
+        if str(path).endswith("beta.md"):
+            raise ZeroDivisionError("simulated fault")
+        return real(path, meta, sha256=sha256)
+
+    monkeypatch.setattr(ingest_pkg, "process", flaky)
+    report = make_kb().ingest([tiny_corpus])
+    assert sorted(report.added) == ["alpha", "gamma"]
+    assert [(os.path.basename(p), "ZeroDivisionError" in r) for p, r in report.failed] == [("beta.md", True)]

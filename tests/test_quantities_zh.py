@@ -71,3 +71,7 @@ def test_chinese_text_is_segmented_by_jieba_through_spacy_with_exact_offsets():
     assert "jieba" in describe("zh")
     tokens = tokenize("重庆市基本养老保险参保人数是多少？", "zh")
     assert {"养老保险", "参保"} <= set(tokens) and "养老" in tokens  # jieba's words and character bigrams
+
+
+def test_times_and_zero_ratios_are_not_ratios():
+    assert find_quantities_zh("每天10:00开放，比分1:0。") == []
