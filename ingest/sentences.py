@@ -43,6 +43,12 @@ def splitter(language: str, model: str):
     if model in ("sentencizer", "jieba"):
         try:
             config = {"nlp": {"tokenizer": {"segmenter": "jieba"}}} if model == "jieba" else {}
+            if model == "jieba":
+                import logging
+
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter on every run
             nlp = spacy.blank(language, config=config)
         except Exception:  # spaCy has no tokenizer for this language code (or no jieba segmenter for it)
             nlp = spacy.blank("xx")
