@@ -75,12 +75,12 @@ def find_quantities_zh(text: str) -> list[Quantity]:
         return not any(s < b and a < e for s, e in blocked + taken)
 
     for m in _RATIO.finditer(text):
-        a, b = Decimal(m.group("a")), Decimal(m.group("b"))
-        if b == 0 or (re.fullmatch(r"\d{1,2}", m.group("a")) and re.fullmatch(r"\d\d", m.group("b")) and b != 1):
+        left, right = Decimal(m.group("a")), Decimal(m.group("b"))
+        if right == 0 or (re.fullmatch(r"\d{1,2}", m.group("a")) and re.fullmatch(r"\d\d", m.group("b")) and right != 1):
             blocked.append(m.span())  # a time of day (10:00) or no ratio at all (1:0)
             continue
         if free(*m.span()):
-            q = _qualified(text, m.start(), m.end(), m.start("a"), m.end("a"), plain(Decimal(m.group("a")) / Decimal(m.group("b"))), "ratio", m.end())
+            q = _qualified(text, m.start(), m.end(), m.start("a"), m.end("a"), plain(left / right), "ratio", m.end())
             out.append(q)
             taken.append((q.start, q.end))
     pattern = re.compile(_NUM + r"\s*" + _SCALE)

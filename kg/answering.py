@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer import Answer, Citation
-from .index import PhraseVectors, passage_text
+from .index import passage_text
 from .namespaces import region_iri, span_iri
 from .observations import observations_query, rows as obs_rows
 from .question import CHINA, ParsedQuestion, parse
@@ -68,18 +68,24 @@ class Answerer:
 
     def __init__(self, kb):
         self.kb = kb
-        self._phrases = None
+        self._embed_phrases = kb._phrase_embedder()  # metric phrases, cached per language
+        self._corpus_of = None  # the records the two lookups below were built from
+        self._observations: dict[tuple[str, int, int], object] = {}
+        self._regions: set[str] = set()
 
-    def phrases(self, language: str) -> PhraseVectors:
-        if self._phrases is None:
-            self._phrases = {}
-        if language not in self._phrases:
-            self._phrases[language] = PhraseVectors(self.kb.home / "index" / f"phrases.{language}.npz", self.kb.index,
-                                                    save=not self.kb.read_only, language=language)
-        return self._phrases[language]
+    def _refresh(self) -> None:
+        """Lookups over the ingested records, rebuilt only when an ingest replaced them."""
+        records = self.kb.records
+        if records is self._corpus_of:
+            return
+        self._corpus_of = records
+        self._observations = {(d, o.start, o.end): o for d, rec in records.items() for o in rec.observations}
+        named = {m.key.split(":", 1)[1] for rec in records.values() for m in rec.mentions if m.key.startswith("region:")}
+        self._regions = named | {rec.subject_region for rec in records.values() if rec.subject_region}
 
     def answer(self, question: str, k: int = 3) -> Answer:
-        q = parse(question, self._known_regions())
+        self._refresh()
+        q = parse(question, self._regions)
         hits = self.kb.search(question, k=max(k, 5))
         if q.kind == "figure":
             ans = self._figure(q, hits)
@@ -135,7 +141,7 @@ class Answerer:
             return []
         sentences = self._sentences(rows)
         qv = self.kb.index.embedders.for_language(q.language).embed_query(passage_text(q.indicator or q.text))
-        mv = self.phrases(q.language)([r["metric"] or r["unit"] for r in rows])
+        mv = self._embed_phrases([r["metric"] or r["unit"] for r in rows], q.language)
         top = {(h.doc_id, h.start) for h in hits[:5]}
         out = []
         for r, v, sent in zip(rows, mv, sentences):
@@ -156,7 +162,7 @@ class Answerer:
         from when that is another one ("The number is expected to reach 3.5 million")."""
         rec = self.kb.document(row["doc"])
         text = rec.text[max(s, row["start"] - width):min(e, row["end"] + width)]
-        obs = next((o for o in rec.observations if o.start == row["start"] and o.end == row["end"]), None)
+        obs = self._observations.get((row["doc"], row["start"], row["end"]))
         if obs is not None and obs.metric_start is not None and not s <= obs.metric_start < e:
             src = next((x for x in rec.sentences if x.start <= obs.metric_start < x.end), None)
             if src is not None:
@@ -166,8 +172,7 @@ class Answerer:
     def _sentences(self, rows: list[dict]) -> list[tuple[str, int, int]]:
         out = []
         for r in rows:
-            rec = self.kb.document(r["doc"])
-            s = next(x for x in rec.sentences if x.start <= r["start"] < x.end)
+            s = self.kb.document(r["doc"]).sentences[self._observations[(r["doc"], r["start"], r["end"])].sentence]
             out.append((r["doc"], s.start, s.end))
         return out
 
@@ -215,16 +220,12 @@ class Answerer:
         text = " ".join(best.text.split())
         return Answer(q.text, True, f"{span} — {text}" if span and span not in text[:len(span) + 2] else text, citations)
 
-    def _known_regions(self) -> set[str]:
-        named = {m.key.split(":", 1)[1] for rec in self.kb.records.values() for m in rec.mentions if m.key.startswith("region:")}
-        return named | {rec.subject_region for rec in self.kb.records.values() if rec.subject_region}
-
     def _region_covered(self, q: ParsedQuestion) -> bool:
         """A question about a region no document names cannot be answered from the corpus."""
         codes = [r.code for r in q.regions if r.code != CHINA]
         if not codes:
             return True
-        return any(c in self._known_regions() for c in codes)
+        return any(c in self._regions for c in codes)
 
     def _short_span(self, q: ParsedQuestion, hit) -> str | None:
         rec = self.kb.document(hit.doc_id)

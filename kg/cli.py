@@ -159,15 +159,14 @@ def cmd_observations(args) -> int:
     return 0
 
 
-def _print_table(rows: list[dict], cols, noun: str = "observation") -> None:
+def _print_table(rows: list[dict], cols, noun: tuple[str, str] = ("observation", "observations")) -> None:
     cells = [[" ".join(str(r.get(c) if r.get(c) is not None else "").split())[:60] for c in cols] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
     print("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
     print("  ".join("-" * w for w in widths))
     for row in cells:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
-    plural = ("ies" if noun.endswith("t") else "s") if len(rows) != 1 else ("y" if noun.endswith("t") else "")
-    print(f"({len(rows)} {noun}{plural})")
+    print(f"({len(rows)} {noun[0] if len(rows) == 1 else noun[1]})")
 
 
 def cmd_trace(args) -> int:
@@ -211,7 +210,7 @@ def cmd_entities(args) -> int:
             r["docs"] = ",".join(r["docs"])
             for k in ("parent", "organization"):
                 r[k] = (r[k] or "").rsplit("/", 1)[-1]
-        _print_table(rows, ("type", "label", "code", "parent", "role", "organization", "docs"), noun="entit")
+        _print_table(rows, ("type", "label", "code", "parent", "role", "organization", "docs"), noun=("entity", "entities"))
     return 0
 
 

@@ -41,14 +41,6 @@ from .sparql import QueryResult
 from .state import State, fingerprint
 from .store import TripleStore, open_store
 
-# Some retrieved passage must reach this cosine similarity (all-MiniLM-L6-v2)
-# before the best one is offered as evidence; shared words alone are not enough
-# ("world" in a football question matches "the world's largest ... system"). On the dev questions
-# every answerable question's best passage scored >= 0.41, while off-topic
-# questions score below 0.3; telling a wrong region or year apart needs the
-# question parsed, which this threshold does not attempt.
-MIN_COSINE = 0.35
-
 Progress = Callable[[int, int, str], None]
 
 

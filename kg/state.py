@@ -19,8 +19,8 @@ def _pipeline_version() -> str:
     h = hashlib.sha256()
     for pkg in ("ingest", "kg"):
         folder = Path(__file__).resolve().parent.parent / pkg
-        names = sorted(folder.glob("*.py")) if pkg == "ingest" else [
-            folder / n for n in ("rdf_document.py", "rdf_observations.py", "namespaces.py")]
+        # everything that shapes a document's record or its named graph
+        names = sorted(folder.glob("*.py")) if pkg == "ingest" else sorted(folder.glob("rdf_*.py")) + [folder / "namespaces.py"]
         for f in names:
             h.update(f.name.encode() + b"\0" + f.read_bytes())
     h.update(Path(ontology_path("regions.ttl")).read_bytes() if Path(ontology_path("regions.ttl")).exists() else b"")
