@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import re
 
+import jieba.posseg as pseg
+
+from . import glossary
 from .periods import DocDate, plan_period
 from .places import figure_region, label
 from .quantities import Quantity
@@ -43,14 +46,18 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
     date = DocDate.parse(rec.issued)
     out: list[Observation] = []
     target_paragraphs = {s.paragraph for s in rec.sentences if re.search(r"预期目标|主要目标", rec.quote(s))}
+    framed = _framing_periods(rec, date)
     for span in rec.sentences:
         text = rec.quote(span)
         quantities = find_quantities_zh(text)
         if not quantities:
             continue
         mentions = regions.find_mentions(text, "zh") if regions else []
-        period = _period(text, date)
+        period = _period(text, date) or framed.get(span.paragraph)
         paired = _respectively(text, quantities)
+        # "每千人托位、养老床位数分别达到4.7个、27.3张": the first item's "per 1,000 people" holds for all
+        paired_per = {q: _per(next(iter(v for k, v in paired.items() if _clause_start(text, k.start) == _clause_start(text, q.start)))[0])
+                      for q in paired}
         previous: dict[int, tuple[str, tuple[int, int]]] = {}  # clause start -> last metric in it
         for q in quantities:
             metric, (ms, me), verb = _metric(text, q)
@@ -62,18 +69,24 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
             if q in paired:
                 metric, (ms, me) = paired[q]
                 rule = "respectively"
-            unit = q.unit or "count"
+            unit = q.unit or ("ratio" if metric.endswith("比") else "count")  # 收入比缩小至2.54
+            unit_zh = None
             if q.unit and len(q.unit) <= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", q.unit):
                 counted, noun_span = _counted(text, q, metric, (ms, me))
-                unit = counted or q.unit
-                if noun_span and not metric:
-                    metric, (ms, me) = counted, noun_span
+                if noun_span and (not metric or (metric.endswith(counted) and not re.match(r"新增|新建|累计|净增", metric))):
+                    metric, (ms, me) = counted, noun_span  # "建成老年食堂1733个" counts 老年食堂; "新增…" stays new
+                per = _per(metric) or (paired_per.get(q) if q in paired else None)
+                if counted:
+                    unit_zh, unit = _count_unit(counted, per)
+                else:
+                    unit = q.unit
             status = "target" if (span.paragraph in target_paragraphs or _TARGET.search(text[:q.start])) else "actual"
-            if period and date.year and period[1] > date.year and status == "actual":
-                status = "target"
+            if period and date.year and status == "actual" and (
+                    period[1] > date.year or (period[0] == date.year and (date.month or 12) <= 6)):
+                status = "target"  # a report from early 2026 states 2026's figures as aims
             previous[clause] = (metric, (ms, me))
             group = _GROUP.search(metric)
-            region = figure_region(mentions, q.start) or subject
+            region = figure_region(_applicable(text, mentions, q.start), q.start) or subject
             out.append(Observation(
                 start=span.start + q.start, end=span.start + q.end, value=str(q.value), unit=unit,
                 metric=metric, metric_start=span.start + ms if metric else None, metric_end=span.start + me if metric else None,
@@ -81,14 +94,33 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
                 period_start=period[0] if period else None, period_end=period[1] if period else None,
                 group=group.group(0) if group else None, qualifier=q.qualifier, status=status,
                 kind="change" if verb and _CHANGE.search(verb) else "level",
-                sentence=span.index, rule=f"{RULE_VERSION}:{rule}",
+                sentence=span.index, rule=f"{RULE_VERSION}:{rule}", unit_zh=unit_zh if unit != unit_zh else None,
             ))
     return out
 
 
+def _applicable(text: str, mentions: list, pos: int) -> list:
+    """Region mentions that can be what a figure at ``pos`` is about: those in its own clause,
+    and a sentence's opening topic ("长沙市地区生产总值增长6%，规上工业增加值增长7%")."""
+    clause = _clause_start(text, pos)
+    end = _CLAUSE.search(text, pos)
+    end = end.start() if end else len(text)
+    return [m for m in mentions if clause <= m[0] < end or (m[0] == _LEAD.match(text).end() if _LEAD.match(text) else m[0] == 0)]
+
+
 def _clause_start(text: str, pos: int) -> int:
-    starts = [m.end() for m in _CLAUSE.finditer(text, 0, pos)]
+    starts = [m.end() for m in _CLAUSE.finditer(text, 0, pos) if not _inside_gloss(text, m.start())]
     return starts[-1] if starts else 0
+
+
+def _inside_gloss(text: str, i: int) -> bool:
+    """A bracket of a short gloss inside a name ("执业（助理）医师数"), which does not end a clause."""
+    if text[i] in "（(":
+        close = re.match(r"[（(][^（()）\d，,；;。]{1,6}[)）]", text[i:])
+        return bool(close)
+    if text[i] in "）)":
+        return bool(re.search(r"[（(][^（()）\d，,；;。]{1,6}$", text[:i]))
+    return False
 
 
 def _metric(text: str, q: Quantity) -> tuple[str, tuple[int, int], str]:
@@ -102,7 +134,36 @@ def _metric(text: str, q: Quantity) -> tuple[str, tuple[int, int], str]:
         start += 1
     while end > start and text[end - 1] in "、 ":
         end -= 1
+    if end - start > 2 and text[end - 1] in "从由":  # "技术合同成交额从1795亿元增加到5260亿元"
+        end -= 1
     return text[start:end], (start, end), verb
+
+
+def _per(metric: str) -> tuple[str, str] | None:
+    """("1,000 people", "托位") for "每千人托位"; None when the metric is not a rate per head."""
+    return glossary.default().per_head(metric)
+
+
+def _count_unit(counted: str, per: tuple[str, str] | None) -> tuple[str | None, str]:
+    """The unit of a count: the counted noun in English where the glossary has it (and the Chinese
+    noun beside it), else the Chinese noun; "per 1,000 people" for rates per head."""
+    if per:
+        own = _per(counted)
+        counted = own[1] if own and own[1] else counted
+    english = glossary.default().translate_plural(counted) or glossary.default().translate_plural(_head(counted))
+    unit = english or counted
+    if per:
+        unit = f"{unit} per {per[0]}"
+    return (counted if english else None), unit
+
+
+def _head(noun: str) -> str:
+    """The longest ending of a noun that the glossary knows (芙蓉学校 -> 学校), or the noun."""
+    terms = glossary.default()
+    for i in range(1, len(noun) - 1):
+        if terms.split(noun[i:]):
+            return noun[i:]
+    return noun
 
 
 def _counted(text: str, q: Quantity, metric: str, span: tuple[int, int]) -> tuple[str | None, tuple[int, int] | None]:
@@ -112,25 +173,61 @@ def _counted(text: str, q: Quantity, metric: str, span: tuple[int, int]) -> tupl
     if m and not re.match(r"^(?:以上|左右|的|是|为|增长|下降)", m.group(1)):
         raw = m.group(1)
         lead = len(raw) - len(raw.lstrip("“”\""))
-        noun = raw.strip("“”\"")
+        noun = _until_verb(raw.strip("“”\""))
         return noun, (q.end + lead, q.end + lead + len(noun))
     if metric:
-        return re.sub(r"^(?:建成|新建|新增|培育|打造|开通|引进|建设|设立|布局)", "", metric) or metric, span
+        noun = strip_leading_verbs(metric)
+        return noun, (span[1] - len(noun), span[1])
     return None, None
+
+
+def _until_verb(phrase: str) -> str:
+    """The noun phrase at the start of "县级医院共享三级医院服务": up to the first verb or preposition."""
+    kept = ""
+    for w in pseg.cut(phrase):
+        if kept and len(kept) >= 2 and w.flag[0] in "vp" and w.flag != "vn":
+            break
+        kept += w.word
+    return kept
+
+
+_LEADING_VERBS = re.compile(r"^(?:建成|新建|新增|培育|打造|开通|引进|建设|设立|布局|完成|实施|开工|改造|承担|推进|推动|"
+                            r"创建|认定|获批|组建|累计|共|累计建成|新改建|改扩建|提供|支持|落地|形成)+")
+
+
+def strip_leading_verbs(phrase: str) -> str:
+    """The noun phrase of "建成老年食堂" / "开工改造城镇老旧小区": leading verbs off, as long as a noun is left."""
+    rest = _LEADING_VERBS.sub("", phrase)
+    words = list(pseg.cut(rest)) if rest else []
+    while len(words) > 1 and words[0].flag == "v" and len("".join(w.word for w in words[1:])) >= 2:
+        words = words[1:]
+    noun = "".join(w.word for w in words)
+    return noun if len(noun) >= 2 else phrase
 
 
 def _respectively(text: str, quantities: list[Quantity]) -> dict:
     """In '甲、乙和丙分别达到1、2、3', each figure with its item."""
     out = {}
-    for m in re.finditer(r"分别", text):
-        figs = [q for q in quantities if q.start > m.end() and _clause_start(text, q.start) == _clause_start(text, m.start())]
+    cues = [(m.start(), m.end()) for m in re.finditer(r"分别", text)]
+    # without 分别: "甲、乙增至1、2" -- figures joined by 、 alone; the list ends at the verb before them
+    for i, q in enumerate(quantities[:-1]):
+        clause = _clause_start(text, q.start)
+        if text[q.end:quantities[i + 1].start] != "、" or (i and text[quantities[i - 1].end:q.start] == "、"):
+            continue
+        if any(clause <= c < q.start for c, _ in cues):
+            continue
+        verb = _VERB.search(text[clause:q.start])
+        if verb:
+            cues.append((clause + verb.start(), clause + verb.start()))
+    for cue_start, cue_end in cues:
+        figs = [q for q in quantities if q.start > cue_end and _clause_start(text, q.start) == _clause_start(text, cue_start)]
         if len(figs) < 2:
             continue
-        a = _clause_start(text, m.start())
-        head = text[a:m.start()]
+        a = _clause_start(text, cue_start)
+        head = text[a:cue_start]
         lead = _LEAD.match(head)
         offset = a + (lead.end() if lead else 0)
-        head = text[offset:m.start()]
+        head = text[offset:cue_start]
         items, pos = [], offset
         for part in re.split(r"(、|和|及|与|以及)", head):
             if part in ("、", "和", "及", "与", "以及"):
@@ -143,6 +240,46 @@ def _respectively(text: str, quantities: list[Quantity]) -> dict:
             for q, (name, span) in zip(figs, items):
                 out[q] = (name, span)
     return out
+
+
+_HEADING = re.compile(r"^\s*[一二三四五六七八九十]+、")
+
+
+def _framing_periods(rec: DocumentRecord, date: DocDate) -> dict[int, tuple[int, int]]:
+    """The period each paragraph is framed by when its sentences state none.
+
+    A paragraph's first sentence frames the paragraph ("过去一年，……。城镇新增就业82.7万人"); a
+    paragraph that ends in a colon and states a period ("一年来，我们主要做了以下工作：") frames the
+    paragraphs after it, and so does a numbered heading with one period ("三、2026年重点工作"),
+    until the next heading or framing paragraph.
+    """
+    first: dict[int, str] = {}
+    last: dict[int, str] = {}
+    for span in rec.sentences:
+        if span.paragraph is None:
+            continue
+        first.setdefault(span.paragraph, rec.quote(span))
+        last[span.paragraph] = rec.quote(span)
+    out, context = {}, None
+    for p in sorted(first):
+        lead = _period(first[p], date)
+        if _HEADING.match(first[p]) and len(first[p]) < 60:
+            periods = _periods(first[p], date)
+            context = periods[0] if len(periods) == 1 else None
+            continue
+        own = lead or context
+        if own:
+            out[p] = own
+        if re.search(r"[：:]\s*$", last[p]) and (_period(last[p], date) or lead):
+            context = _period(last[p], date) or lead
+    return out
+
+
+def _periods(text: str, date: DocDate) -> list[tuple[int, int]]:
+    """Every distinct period a heading names ("2025年和“十四五”时期工作回顾" names two)."""
+    found = [(int(m.group(1)), int(m.group(1))) for m in re.finditer(r"((?:19|20)\d\d)\s*年", text)]
+    found += [(p.start, p.end) for p in (plan_period(_plan_number(m.group(1))) for m in _PLAN.finditer(text))]
+    return sorted(set(found))
 
 
 def _period(text: str, date: DocDate) -> tuple[int, int] | None:
@@ -158,7 +295,7 @@ def _period(text: str, date: DocDate) -> tuple[int, int] | None:
         return None
     if "今年" in text:
         return date.year, date.year
-    if re.search(r"去年|过去一年|一年来", text):
+    if re.search(r"去年|过去(?:的)?一年|一年来", text):
         end = date.looking_back_end()
         return end, end
     m = re.search(r"(?:过去|近)?([一二三四五六七八九十])年(?:来|间|中)", text)

@@ -68,6 +68,21 @@ _UNSAFE_ZH_SHORT = {
 }
 # County-level names that are also common nouns (中心城区, 郊区): only found right
 # after another region (阳泉市城区).
+_ZH_SUFFIXES = ("省", "市", "县", "区", "州", "盟", "旗")
+# "中国特色", "中国式现代化": the country's name as part of a set phrase, not a place the text is about
+_NOT_A_PLACE_AFTER = re.compile(r"特色|式|梦|共产党|制造|智造|品牌|方案|故事|声音|经验")
+
+
+def _word_boundaries(text: str) -> set[int]:
+    """Offsets where jieba puts a word boundary."""
+    import jieba
+
+    out = {0, len(text)}
+    for _, start, end in jieba.tokenize(text):
+        out |= {start, end}
+    return out
+
+
 _GENERIC_ZH = {
     "城区", "郊区", "矿区", "东区", "西区", "新城区", "老城区", "城关区", "市中区", "城中区",
     "城东区", "城西区", "城北区",
@@ -269,9 +284,17 @@ class Gazetteer:
 
     def _spans_zh(self, text: str) -> list[tuple[int, int, set[str]]]:
         spans: list[tuple[int, int, set[str]]] = []
+        words = None  # word boundaries, computed only when a bare name needs them
         i = 0
         while i < len(text):
             match = self._match_zh(text, i, bool(spans) and spans[-1][1] == i)
+            if match and _NOT_A_PLACE_AFTER.match(text, i + len(match)):
+                match = None
+            elif match and not match.endswith(_ZH_SUFFIXES) and not (spans and spans[-1][1] == i):
+                # a bare name must be a word of its own: not 保定 in 医保定点
+                words = words if words is not None else _word_boundaries(text)
+                if i not in words or i + len(match) not in words:
+                    match = None
             if match:
                 spans.append((i, i + len(match), self._zh_text[match]))
                 i += len(match)

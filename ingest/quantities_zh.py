@@ -22,7 +22,7 @@ from .quantities import Quantity, plain
 
 _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 _NUM = rf"(?P<num>\d+(?:\.\d+)?|[{_CN_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?)"
-_SCALE = r"(?P<scale>万亿|千万|百万|亿|万|千)?"
+_SCALE = r"(?P<scale>万亿|千万|百万|亿|万|千(?![伏瓦米克]))?"
 # Units after the number, longest first. Each maps to (canonical unit, multiplier).
 _UNITS = [
     ("个百分点", "percentage points", 1), ("百分点", "percentage points", 1), ("%", "percent", 1), ("％", "percent", 1),
@@ -33,10 +33,12 @@ _UNITS = [
     ("周岁", "years", 1), ("岁", "years", 1),
     ("张/千人", "beds per 1,000 people", 1), ("人/千人", "per 1,000 people", 1), ("人/万人", "per 10,000 people", 1),
     ("平方公里", "square kilometres", 1), ("平方米", "square metres", 1), ("公里", "kilometres", 1), ("千米", "kilometres", 1),
-    ("千瓦", "kilowatts", 1), ("吨", "tonnes", 1), ("亩", "mu", 1), ("小时", "hours", 1),
+    ("千瓦", "kilowatts", 1), ("千伏", "kilovolts", 1), ("吨", "tonnes", 1), ("亩", "mu", 1), ("小时", "hours", 1),
 ]
 # Measure words of counts: the unit is the measure word until context names the thing counted.
 _MEASURE = "个|家|项|条|所|张|辆|户|座|件|台|套|处|批|类|支|场|次|门|栋|间|块|部|种|只|棵|艘|架|列|趟|班|车次|人次|床"
+# A measure word's character that begins a longer word instead: 台阶, 场景, 部署, 家庭, 条件 ...
+_NOT_MEASURE = "阶|景|署|门|准|型|持|撑|理|属|有|谈|庭|长|籍|外|餐|槛|隔|件事"
 _BEFORE = [(r"(?:超过|超出|逾|高于|多于|突破|超)$", "more than"), (r"(?:不低于|不少于|至少)$", "at least"),
            (r"(?:不到|不足|低于|少于)$", "less than"), (r"(?:不超过|最多|至多)$", "at most"),
            (r"(?:近|约|大约|将近|接近|约为)$", "approximately")]
@@ -100,7 +102,7 @@ def find_quantities_zh(text: str) -> list[Quantity]:
                 break
         approx_more = False
         if unit is None:
-            mw = re.match(rf"(多|余)?({_MEASURE})", rest)
+            mw = re.match(rf"(多|余)?({_MEASURE})(?!{_NOT_MEASURE})", rest)
             if mw:
                 unit, unit_len, approx_more = mw.group(2), mw.end(), bool(mw.group(1))
         if chinese and unit is None:
@@ -113,10 +115,12 @@ def find_quantities_zh(text: str) -> list[Quantity]:
         scale = m.group("scale") or ""
         value *= {"万亿": 10**12, "千万": 10**7, "百万": 10**6, "亿": 10**8, "万": 10**4, "千": 10**3, "": 1}[scale]
         value *= mult
+        if chinese and not scale and value < 10 and unit not in ("percent", "times", "percentage points"):
+            continue  # 三个方面, 八项规定, 五个必须: in reports, small counts in words name slogans, not figures
         end = m.end() + unit_len
         if unit is None and not scale:
             # a bare number: only with a qualifier or as the object of 达到/为/增长 does it state a figure
-            if not re.search(r"(?:达到|达|为|增长|增加|提高|下降|降低|突破|超过)\s*$", text[:num_s]):
+            if not re.search(r"(?:达到|达|为|增长|增加|提高|下降|降低|突破|超过|缩小至|缩小到|降至|降到|提高到|提高至|提升至|提升到|增至)\s*$", text[:num_s]):
                 continue
         q = _qualified(text, num_s, end, num_s, num_e, plain(value), unit, m.end())
         if approx_more and q.qualifier is None:  # 120多个: more than 120

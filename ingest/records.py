@@ -41,6 +41,7 @@ class Observation:
     kind: str  # "level" | "change"
     sentence: int  # index into DocumentRecord.sentences
     rule: str  # which extraction rule produced it (with the rule set's version)
+    unit_zh: str | None = None  # a counted Chinese noun when ``unit`` is its English (老年食堂 -> "elderly canteens")
 
 
 @dataclass

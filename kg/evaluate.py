@@ -14,6 +14,9 @@ accuracy is over the found facts:
 - region: the key's region name resolves (gazetteer) to the observation's region;
 - period: the same year or range ("2016/2020");
 - status: equal.
+
+A field the key line leaves out is not scored (``"period": null`` is: it says
+the fact has no period).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class ExtractionScore:
     extracted: int = 0
     matched_observations: int = 0
     correct: dict[str, int] = field(default_factory=lambda: {f: 0 for f in FIELDS})
+    scored: dict[str, int] = field(default_factory=lambda: {f: 0 for f in FIELDS})  # found facts whose key states the field
     misses: list[dict] = field(default_factory=list)  # key facts not found
     errors: list[dict] = field(default_factory=list)  # found, but a field differs
     extra: list[dict] = field(default_factory=list)  # observations matching no fact
@@ -49,14 +53,15 @@ class ExtractionScore:
     def precision(self) -> float:
         return self.matched_observations / self.extracted if self.extracted else 0.0
 
-    def accuracy(self, name: str) -> float:
-        return self.correct[name] / self.found if self.found else 0.0
+    def accuracy(self, name: str) -> float | None:
+        """Share right among the found facts whose key line states this field (None if none does)."""
+        return self.correct[name] / self.scored[name] if self.scored[name] else None
 
     def to_json(self) -> dict:
         return {
             "facts": self.facts, "found": self.found, "extracted": self.extracted,
             "recall": round(self.recall, 4), "precision": round(self.precision, 4),
-            "accuracy": {f: round(self.accuracy(f), 4) for f in FIELDS},
+            "accuracy": {f: None if self.accuracy(f) is None else round(self.accuracy(f), 4) for f in FIELDS},
             "misses": self.misses, "errors": self.errors, "extra": self.extra, "missing_docs": self.missing_docs,
         }
 
@@ -66,7 +71,8 @@ class ExtractionScore:
             f"recall     {self.recall:6.1%}",
             f"precision  {self.precision:6.1%}  (observations in the key's documents that match a fact)",
         ]
-        lines += [f"{name:<10} {self.accuracy(name):6.1%}  of found facts" for name in FIELDS]
+        lines += [f"{name:<10} {self.accuracy(name):6.1%}  of {self.scored[name]} found facts" if self.scored[name]
+                  else f"{name:<10}     -   (the key does not state it)" for name in FIELDS]
         if self.missing_docs:
             lines.append("documents not ingested: " + ", ".join(self.missing_docs))
         if verbose:
@@ -171,6 +177,9 @@ def _score_fields(score: ExtractionScore, fact: dict, o: Observation, region_res
     shown = {"value": o.value, "unit": o.unit, "region": o.region_label, "period": period_text(o),
              "status": o.status, "qualifier": o.qualifier}
     for name, ok in got.items():
+        if name not in fact:
+            continue  # the key does not say; an absent field is not a null one
+        score.scored[name] += 1
         if ok:
             score.correct[name] += 1
         else:

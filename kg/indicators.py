@@ -12,11 +12,19 @@ The rule, in two steps, applied to every observation's metric phrase:
    are of the same family (percent / money / count / ratio ...) are merged
    (single-linkage).
 
-Each concept keeps every original phrase as ``skos:altLabel``; its
-IRI is named by the most frequent normal form (ties: the shortest, then
-alphabetical) and its ``skos:prefLabel`` is the most frequent original phrase
-among its members (ties likewise), so the same observations always give the
-same concepts.
+3. **Across languages.** A Chinese normal form that the glossary translates
+   completely (``ingest.glossary``: 基本医保参保率 -> "basic medical insurance
+   participation rate") joins the English indicator whose normal form is the
+   translation's, or whose English embedding is within ``THRESHOLD`` of it with
+   the same unit family. The translation is kept as an English label of the
+   concept either way, so a question in English finds Chinese figures.
+
+Each concept keeps every original phrase as ``skos:altLabel`` (with its
+language); its IRI is named by the most frequent normal form (ties: the
+shortest, then alphabetical) and it has one ``skos:prefLabel`` per language: the
+most frequent original phrase of that language among its members (ties
+likewise), or for English, the glossary translation when no English document
+states it. The same observations always give the same concepts.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import numpy as np
 from rdflib import Literal
 from rdflib.namespace import RDF, SKOS
 
+from ingest import glossary
 from ingest.records import DocumentRecord
 
 from .namespaces import ID, PKG, concept_iri, observation_iri
@@ -108,6 +117,7 @@ def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[st
                 for j in range(i + 1, len(group)):
                     if sims[i, j] >= THRESHOLDS[language] and fam[i] == fam[j]:
                         parent[find(group[j])] = find(group[i])
+    translated = _link_translations(keys, by_norm, families, embed, parent, find)
     groups: dict[str, list[str]] = defaultdict(list)
     for k in keys:
         groups[find(k)].append(k)
@@ -116,12 +126,50 @@ def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[st
         members = [m for k in norm_keys for m in by_norm[k]]
         counts = Counter({k: len(by_norm[k]) for k in norm_keys})
         key = sorted(norm_keys, key=lambda k: (-counts[k], len(k), k))[0]
-        phrases = Counter(o.metric for _, o, _ in members if o.metric)
-        label = sorted(phrases, key=lambda p: (-phrases[p], len(p), p))[0] if phrases else key
-        labels = sorted({(o.metric, lang) for _, o, lang in members if o.metric})
-        concepts[key] = {"label": label, "labels": labels, "members": [(d, o) for d, o, _ in members],
-                           "rule": "normalised phrase" if len(norm_keys) == 1 else f"embedding cosine >= {THRESHOLD}"}
+        labels = {(o.metric, lang) for _, o, lang in members if o.metric}
+        translations = {(translated[k], "en") for k in norm_keys if k in translated}
+        pref = {}
+        for language in sorted({lang for _, lang in labels | translations}):
+            phrases = Counter(o.metric for _, o, lang in members if o.metric and lang == language)
+            if not phrases:  # English only by translation
+                phrases = Counter(translated[k] for k in norm_keys if k in translated)
+            pref[language] = sorted(phrases, key=lambda p: (-phrases[p], len(p), p))[0]
+        if not pref:  # figures with no metric phrase, grouped by their unit
+            pref["zh" if re.search(r"[\u4e00-\u9fff]", key) else "en"] = key
+        rule = "normalised phrase" if len(norm_keys) == 1 else f"embedding cosine >= {THRESHOLD}"
+        if translations:
+            rule += "; English by glossary translation" + (" joined to English phrases" if any(
+                lang == "en" for _, lang in labels) else "")
+        concepts[key] = {"label": pref.get("en") or next(iter(pref.values()), key), "labels": sorted(labels | translations),
+                         "pref": pref, "members": [(d, o) for d, o, _ in members], "rule": rule}
     return concepts
+
+
+def _link_translations(keys, by_norm, families, embed, parent, find) -> dict[str, str]:
+    """Rule step 3: Chinese normal forms the glossary translates, joined to English ones."""
+    terms = glossary.default()
+    translated = {}
+    for k in keys:
+        if by_norm[k][0][2] == "zh":
+            english = terms.translate(k)
+            if english:
+                translated[k] = english
+    english_keys = [k for k in keys if by_norm[k][0][2] == "en"]
+    if not translated or not english_keys:
+        return translated
+    family = {k: families[k].most_common(1)[0][0] for k in keys}
+    zh_keys = sorted(translated)
+    wanted = [normalise(translated[k]) for k in zh_keys]
+    sims = None
+    if embed is not None:
+        sims = np.asarray(embed(wanted, "en"), dtype=np.float32) @ np.asarray(embed(english_keys, "en"), dtype=np.float32).T
+    for i, k in enumerate(zh_keys):
+        fits = [j for j, e in enumerate(english_keys) if family[e] == family[k]]
+        exact = [j for j in fits if english_keys[j] == wanted[i]]
+        best = exact[0] if exact else (max(fits, key=lambda j: sims[i, j]) if fits and sims is not None else None)
+        if best is not None and (exact or sims[i, best] >= THRESHOLD):
+            parent[find(k)] = find(english_keys[best])
+    return translated
 
 
 def indicator_triples(concepts: dict) -> list[tuple]:
@@ -131,7 +179,8 @@ def indicator_triples(concepts: dict) -> list[tuple]:
     for key, c in sorted(concepts.items()):
         iri = concept_iri("indicator", key)
         t += [(iri, RDF.type, PKG.Metric), (iri, RDF.type, SKOS.Concept), (iri, SKOS.inScheme, SCHEME),
-              (iri, SKOS.prefLabel, Literal(c["label"])), (iri, PKG.groupingRule, Literal(c["rule"]))]
+              (iri, PKG.groupingRule, Literal(c["rule"]))]
+        t += [(iri, SKOS.prefLabel, Literal(label, lang=lang)) for lang, label in sorted(c["pref"].items())]
         t += [(iri, SKOS.altLabel, Literal(phrase, lang=lang)) for phrase, lang in c["labels"]]
         t += [(observation_iri(doc_id, o.start, o.end), PKG.indicator, iri) for doc_id, o in c["members"]]
     return t

@@ -56,7 +56,9 @@ def observations_query(region_iris: list[str] | None = None, metric: str | None 
        pkg:unit/skos:prefLabel ?unit ; pkg:status ?st ; prov:wasDerivedFrom/dcterms:isPartOf/dcterms:identifier ?doc .
   ?st skos:prefLabel ?status . FILTER (LANG(?status) = "en")
   ?fig nif:beginIndex ?start ; nif:endIndex ?end ; nif:anchorOf ?quote .
-  OPTIONAL {{ ?iri pkg:indicator/skos:prefLabel ?indicator }}
+  OPTIONAL {{ ?iri pkg:indicator/skos:prefLabel ?indicatorHere . FILTER (LANG(?indicatorHere) = {lang}) }}
+  OPTIONAL {{ ?iri pkg:indicator/skos:prefLabel ?indicatorThere . FILTER (LANG(?indicatorThere) != {lang}) }}
+  BIND (COALESCE(?indicatorHere, ?indicatorThere) AS ?indicator)
   OPTIONAL {{ ?iri pkg:refArea ?r . ?r skos:prefLabel ?region . FILTER (LANG(?region) = {lang}) }}
   OPTIONAL {{ ?iri pkg:refPeriod/rdfs:label ?period }}
   OPTIONAL {{ ?iri pkg:populationGroup/skos:prefLabel ?group }}

@@ -103,12 +103,16 @@ def _parse_zh(question: str, regions: list[Region], years) -> ParsedQuestion:
     m = re.search(r"((?:19|20)\d\d)\s*年", question)
     if m:
         years = (int(m.group(1)), int(m.group(1)))
+    plan = re.search(r"十([一二三四五六七八九])五", question)
+    if plan and not m:  # "十五五" asks about 2026-2030
+        n = 10 + "一二三四五六七八九".index(plan.group(1)) + 1
+        years = (1966 + 5 * (n - 3), 1970 + 5 * (n - 3))
     kind = next((k for k, rx in _KIND_ZH if rx.search(question)), "what")
     rest = question
     for r in regions:
         for name in sorted({r.name_zh, re.sub(r"(?:省|市|自治区|特别行政区|县|区)$", "", r.name_zh)}, key=len, reverse=True):
             rest = rest.replace(name, " ")
-    rest = re.sub(r"(?:19|20)\d\d\s*年", " ", rest)
+    rest = re.sub(r"(?:19|20)\d\d\s*年|[“\"]?十[一二三四五六七八九]五[”\"]?(?:时期|期间|末)?", " ", rest)
     previous = None
     while previous != rest:
         previous, rest = rest, _ZH_DROP.sub(" ", rest).strip()

@@ -104,6 +104,8 @@ def shared_triples(records: dict[str, DocumentRecord]) -> list[tuple]:
             unit_lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in o.unit) else "en"
             t |= {(unit, RDF.type, SKOS.Concept), (unit, SKOS.prefLabel, Literal(o.unit, lang=unit_lang)),
                   (unit, SKOS.inScheme, ID["scheme/units"])}
+            if o.unit_zh:  # the counted noun as the document names it
+                t.add((unit, SKOS.altLabel, Literal(o.unit_zh, lang="zh")))
             if o.period_start is not None:
                 t |= set(period_triples(o.period_start, o.period_end))
             if o.group:

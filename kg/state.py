@@ -7,6 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from ingest.glossary import GLOSSARY_CSV
 from ingest.records import DocumentRecord
 from ontology import path as ontology_path
 
@@ -23,7 +24,8 @@ def _pipeline_version() -> str:
         names = sorted(folder.glob("*.py")) if pkg == "ingest" else sorted(folder.glob("rdf_*.py")) + [folder / "namespaces.py"]
         for f in names:
             h.update(f.name.encode() + b"\0" + f.read_bytes())
-    h.update(Path(ontology_path("regions.ttl")).read_bytes() if Path(ontology_path("regions.ttl")).exists() else b"")
+    for data in (Path(ontology_path("regions.ttl")), GLOSSARY_CSV):  # data the extraction reads
+        h.update(data.read_bytes() if data.exists() else b"")
     return h.hexdigest()[:16]
 
 

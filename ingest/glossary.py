@@ -1,0 +1,152 @@
+"""English for Chinese indicator phrases and counted nouns, by a glossary and one rule.
+
+The glossary (``ontology/vocab/glossary-zh-en.csv``: ``zh,en,plural``) pairs
+public-service terms with one English rendering each. A phrase is translated
+only when it splits *completely* into glossary terms: the split uses the fewest
+terms (so the longest, most specific entries win: 老年食堂 before 老年 + 食堂),
+and the English parts are joined in the Chinese order, which for noun phrases is
+also the English order (基本医保 + 参保率 -> "basic medical insurance
+participation rate"). An entry whose English holds ``{}`` takes everything
+translated before it there (占比 -> "share of {}"), and ``{s}`` takes it in the
+plural (数 -> "number of {s}"). Anything the glossary does not cover gives no
+translation rather than a guess.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+GLOSSARY_CSV = Path(__file__).resolve().parent.parent / "ontology" / "vocab" / "glossary-zh-en.csv"
+_MAX_TERM = 20
+# Characters that join terms without adding meaning to an English noun phrase.
+_SKIP = set("的、 “”\"‘’《》")
+_PER = re.compile(r"^每(千|万|十万|百)(?:名|个)?(人口|常住人口|城镇常住人口|人|[\u4e00-\u9fff]{1,4}?人)(?:拥有|有)?")
+_PER_BASE = {"千": "1,000", "万": "10,000", "十万": "100,000", "百": "100"}
+_OF_HEAD = re.compile(r"^(?:number|share|total value|proportion|ratio) of ")
+_GLOSS = re.compile(r"[（(][^（()）]{1,6}[)）]")
+
+
+@dataclass(frozen=True)
+class Term:
+    zh: str
+    en: str
+    plural: str | None = None
+
+
+class Glossary:
+    """Chinese terms with their English renderings."""
+
+    def __init__(self, terms: list[Term]):
+        self.terms = {t.zh: t for t in terms}
+        self.longest = max((len(z) for z in self.terms), default=1)
+
+    @classmethod
+    def load(cls, path: Path = GLOSSARY_CSV) -> "Glossary":
+        with open(path, encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        return cls([Term(r["zh"].strip(), r["en"].strip(), (r.get("plural") or "").strip() or None)
+                    for r in rows if r.get("zh", "").strip() and r.get("en", "").strip()])
+
+    def split(self, phrase: str) -> list[Term] | None:
+        """The fewest glossary terms that make up the phrase, or None if some part is not covered."""
+        text = _GLOSS.sub("", phrase).strip()  # 执业（助理）医师 -> 执业医师: a gloss inside a name
+        n = len(text)
+        best: list[tuple[int, list[Term]] | None] = [None] * (n + 1)
+        best[0] = (0, [])
+        for i in range(n):
+            if best[i] is None:
+                continue
+            count, terms = best[i]
+            if text[i] in _SKIP:
+                if best[i + 1] is None or best[i + 1][0] > count:
+                    best[i + 1] = (count, terms)
+                continue
+            for j in range(min(n, i + min(self.longest, _MAX_TERM)), i, -1):
+                t = self.terms.get(text[i:j])
+                if t and (best[j] is None or best[j][0] > count + 1):
+                    best[j] = (count + 1, terms + [t])
+        return best[n][1] if best[n] and best[n][1] else None
+
+    def translate(self, phrase: str) -> str | None:
+        """English for a Chinese noun phrase, or None when the glossary does not cover all of it."""
+        terms = self.split(phrase)
+        if terms:
+            return _compose(terms)
+        per = self.per_head(phrase)
+        if per and per[1]:
+            counted = self.translate_plural(per[1]) or self.translate(per[1])
+            return f"{counted} per {per[0]}" if counted else None
+        return None
+
+    def per_head(self, phrase: str) -> tuple[str, str] | None:
+        """("1,000 people", "床位数") for "每千人床位数": the base of a rate per head and what is counted."""
+        m = _PER.match(phrase or "")
+        if not m:
+            return None
+        who = m.group(2)
+        whom = "people" if who in ("人口", "人") else (self.translate_plural(who) or who)
+        return f"{_PER_BASE[m.group(1)]} {whom}", phrase[m.end():]
+
+    def translate_plural(self, noun: str) -> str | None:
+        """English plural for a counted Chinese noun (三甲医院 -> "grade-A tertiary hospitals").
+
+        "Number of X" names its X (婴幼儿托位数 -> "infant childcare places"); other
+        templates ("share of X") are not count nouns and give None.
+        """
+        terms = self.split(noun)
+        if not terms:
+            return None
+        if "{s}" in terms[-1].en and len(terms) > 1:
+            terms = terms[:-1]
+        if "{" in terms[-1].en:
+            return None
+        return _plural(terms)
+
+
+def _compose(terms: list[Term]) -> str:
+    out = ""
+    for i, t in enumerate(terms):
+        if "{s}" in t.en:
+            out = t.en.replace("{s}", _plural(terms[:i]) if i else "")
+        elif "{}" in t.en:
+            out = t.en.replace("{}", out)
+        elif out and (head := _OF_HEAD.match(t.en)):  # 基本养老保险 + 参保人数: "number of [...] insured persons"
+            out = f"{head.group(0)}{out} {t.en[head.end():]}"
+        else:
+            out = f"{out} {t.en}"
+    return re.sub(r"\s+", " ", out).strip()
+
+
+def _plural(terms: list[Term]) -> str:
+    english = _compose(terms)
+    last = terms[-1]
+    if last.plural and "{" not in last.en and english.endswith(last.en):
+        return english[: len(english) - len(last.en)] + last.plural
+    return pluralise(english)
+
+
+def pluralise(phrase: str) -> str:
+    """English plural of a noun phrase's head: its last word, or the word before "of"."""
+    if " of " in phrase:
+        before, _, after = phrase.partition(" of ")
+        return f"{pluralise(before)} of {after}"
+    head, _, last = phrase.rpartition(" ")
+    if re.search(r"[^su]s$", last) or last.endswith(("people", "staff", "personnel", "goods")):
+        pass  # already plural, or no plural
+    elif re.search(r"(?:s|x|z|ch|sh)$", last):
+        last += "es"
+    elif re.search(r"[^aeiou]y$", last):
+        last = last[:-1] + "ies"
+    else:
+        last += "s"
+    return f"{head} {last}".strip()
+
+
+@lru_cache(maxsize=1)
+def default() -> Glossary:
+    """The shipped glossary, loaded once."""
+    return Glossary.load()

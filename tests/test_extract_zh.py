@@ -1,0 +1,70 @@
+"""Chinese observations on small reports written for the tests: metrics, counted units in English,
+rates per head, lists without 分别, regions by clause, periods framed by paragraphs, targets."""
+
+import pytest
+
+from ingest.pipeline import process
+
+REPORT = """2026年湖北省某市政府工作报告
+一、2025年工作回顾
+过去一年，我们主要做了以下工作：
+一是民生持续改善。城镇新增就业12.5万人，建成老年食堂320个，47家县级医院共享三级医院服务。
+每千人床位数、执业（助理）医师数增至7.83张、3.57个，每千人托位、养老床位数分别达到4.7个、27.3张。
+村卫生室医保定点实现全覆盖，人均预期寿命提升到79岁。
+深入贯彻习近平新时代中国特色社会主义思想，全市地区生产总值增长5.1%。城乡居民收入比缩小至2.54。
+二是区县协调发展。武汉市地区生产总值增长6%，宜昌市规上工业增加值增长7%。
+要重点把握三个方面，落实中央八项规定精神。新建750千伏变电站2座。
+二、2026年工作安排
+开展家庭医生签约服务200万人以上，扩充普通高中公办学位8000个。
+"""
+
+
+@pytest.fixture(scope="module")
+def record(tmp_path_factory):
+    path = tmp_path_factory.mktemp("zh") / "2026-report.txt"
+    path.write_text(REPORT, encoding="utf-8")
+    return process(path, {"title": "2026年宜昌市政府工作报告", "issued": "2026-01-20", "language": "zh"})
+
+
+@pytest.fixture(scope="module")
+def by_quote(record):
+    return {record.text[o.start:o.end]: o for o in record.observations}
+
+
+def test_counted_nouns_get_english_units_from_the_glossary(by_quote):
+    canteens = by_quote["320个"]
+    assert canteens.unit == "elderly canteens" and canteens.unit_zh == "老年食堂" and canteens.metric == "老年食堂"
+    assert by_quote["12.5万人"].unit == "persons" and by_quote["12.5万人"].metric == "城镇新增就业"
+
+
+def test_a_counted_noun_stops_at_the_verb_after_it(by_quote):
+    assert by_quote["47家"].unit_zh == "县级医院" and by_quote["47家"].unit.endswith("hospitals")
+
+
+def test_rates_per_head_and_lists_joined_by_commas_alone(by_quote):
+    assert by_quote["7.83张"].unit == "beds per 1,000 people"
+    assert by_quote["3.57个"].metric == "执业（助理）医师数" and by_quote["3.57个"].unit.endswith("per 1,000 people")
+    assert by_quote["4.7个"].unit == "childcare places per 1,000 people"
+    assert by_quote["27.3张"].unit.endswith("beds per 1,000 people")  # the list's first item says "per 1,000"
+
+
+def test_regions_come_from_whole_words_in_the_figures_clause(record, by_quote):
+    assert record.subject_region == "420500"  # Yichang, from the title
+    assert by_quote["79岁"].region == "420500"  # not 保定 inside 医保定点
+    assert by_quote["5.1%"].region == "420500"  # not China from 中国特色
+    assert by_quote["6%"].region == "420100"  # 武汉市 in its own clause
+    assert by_quote["7%"].region == "420500"  # 宜昌市 opens the next clause
+
+
+def test_bare_ratios_slogans_and_kilovolts(by_quote):
+    assert by_quote["2.54"].unit == "ratio" and by_quote["2.54"].metric == "城乡居民收入比"
+    assert not {"三个", "八项"} & set(by_quote)  # small counts in words name slogans
+    assert "750千" not in by_quote and by_quote["2座"].value == "2"
+
+
+def test_periods_framed_by_headings_and_colon_paragraphs(by_quote):
+    assert (by_quote["12.5万人"].period_start, by_quote["12.5万人"].period_end) == (2025, 2025)
+    assert by_quote["79岁"].period_start == 2025  # "过去一年 …：" frames the paragraphs after it
+    signing = by_quote["200万人以上"]
+    assert signing.period_start == 2026 and signing.status == "target"  # a report of January 2026 on 2026
+    assert by_quote["8000个"].status == "target"
