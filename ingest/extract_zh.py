@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import re
 
-import jieba.posseg as pseg
 
-from . import glossary
+from . import glossary, words_zh
 from .periods import DocDate, plan_period
 from .places import figure_region, label
 from .quantities import Quantity
@@ -184,10 +183,10 @@ def _counted(text: str, q: Quantity, metric: str, span: tuple[int, int]) -> tupl
 def _until_verb(phrase: str) -> str:
     """The noun phrase at the start of "县级医院共享三级医院服务": up to the first verb or preposition."""
     kept = ""
-    for w in pseg.cut(phrase):
-        if kept and len(kept) >= 2 and w.flag[0] in "vp" and w.flag != "vn":
+    for word, flag in words_zh.tagged(phrase):
+        if kept and len(kept) >= 2 and flag[0] in "vp" and flag != "vn":
             break
-        kept += w.word
+        kept += word
     return kept
 
 
@@ -198,10 +197,10 @@ _LEADING_VERBS = re.compile(r"^(?:建成|新建|新增|培育|打造|开通|引�
 def strip_leading_verbs(phrase: str) -> str:
     """The noun phrase of "建成老年食堂" / "开工改造城镇老旧小区": leading verbs off, as long as a noun is left."""
     rest = _LEADING_VERBS.sub("", phrase)
-    words = list(pseg.cut(rest)) if rest else []
-    while len(words) > 1 and words[0].flag == "v" and len("".join(w.word for w in words[1:])) >= 2:
+    words = words_zh.tagged(rest) if rest else []
+    while len(words) > 1 and words[0][1] == "v" and len("".join(w for w, _ in words[1:])) >= 2:
         words = words[1:]
-    noun = "".join(w.word for w in words)
+    noun = "".join(w for w, _ in words)
     return noun if len(noun) >= 2 else phrase
 
 

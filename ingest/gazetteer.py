@@ -21,6 +21,8 @@ from pathlib import Path
 from pyoxigraph import RdfFormat, parse
 
 from ontology import REGIONS_FILE
+
+from . import words_zh
 from ontology import path as ontology_path
 
 REGION_BASE = "https://policykg.org/id/region/"
@@ -71,16 +73,6 @@ _UNSAFE_ZH_SHORT = {
 _ZH_SUFFIXES = ("省", "市", "县", "区", "州", "盟", "旗")
 # "中国特色", "中国式现代化": the country's name as part of a set phrase, not a place the text is about
 _NOT_A_PLACE_AFTER = re.compile(r"特色|式|梦|共产党|制造|智造|品牌|方案|故事|声音|经验")
-
-
-def _word_boundaries(text: str) -> set[int]:
-    """Offsets where jieba puts a word boundary."""
-    import jieba
-
-    out = {0, len(text)}
-    for _, start, end in jieba.tokenize(text):
-        out |= {start, end}
-    return out
 
 
 _GENERIC_ZH = {
@@ -292,7 +284,7 @@ class Gazetteer:
                 match = None
             elif match and not match.endswith(_ZH_SUFFIXES) and not (spans and spans[-1][1] == i):
                 # a bare name must be a word of its own: not 保定 in 医保定点
-                words = words if words is not None else _word_boundaries(text)
+                words = words if words is not None else words_zh.boundaries(text)
                 if i not in words or i + len(match) not in words:
                     match = None
             if match:

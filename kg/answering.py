@@ -44,6 +44,7 @@ _COUNT_QUESTION = re.compile(r"\bhow many\b|多少(?:个|家|所|人|名|张|项
 _NOT_COUNTS = {"percent", "percentage points", "ratio", "times", "per mille"}
 _WHAT_LEVEL = re.compile(r"^\s*what\s+(?:is|was|are|were)\s+(?!the\s+(?:name|title|purpose|aim|goal|meaning)\b)", re.I)
 _FUTURE = re.compile(r"\b(?:expect\w*|will|target\w*|plan\w*|aim\w*|goal|by 20[2-9]\d)\b|目标|预期|力争|计划|将要|将会|十五五", re.I)
+_RATIO_ASKED = re.compile(r"(?<![占重])比(?![重例率])|\bratio\b", re.I)
 _MEASURE_ASKED = re.compile(r"多少([个家所张项户套座条名人元])")
 
 
@@ -196,6 +197,8 @@ class Answerer:
                 score += 0.1  # the very period asked about, not a range containing it
             if (r["status"] != "actual") == bool(_FUTURE.search(q.text)):
                 score += 0.05
+            if _RATIO_ASKED.search(q.text) and r["unit"] == "ratio":
+                score += 0.1  # "收入比" / "income ratio" asks for a ratio, not a rate near it
             asked_measure = _MEASURE_ASKED.search(q.text)
             if asked_measure and r["quote"].rstrip("以上左右多余").endswith(asked_measure.group(1)):
                 score += 0.05  # "多少张" asks for a figure counted in 张

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import bm25s
 import numpy as np
+
+from ingest import words_zh
 
 # Function words that carry no topic. Kept short on purpose: BM25's IDF handles the rest.
 _EN_STOP = frozenset(
@@ -19,16 +20,6 @@ _WORD = re.compile(r"[a-z0-9]+(?:[.,:][0-9]+)*|[\u3400-\u9fff]+", re.IGNORECASE)
 _ZH_STOP = frozenset("的 了 是 在 和 与 及 等 有 为 对 将 把 被 也 都 而 并 或 吗 呢 啊 多少 什么 哪些 如何 怎么".split())
 
 
-@lru_cache(maxsize=1)
-def _jieba():
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
-
-
 def tokenize(text: str, language: str = "en") -> list[str]:
     """Lower-cased word tokens. Runs of Han characters give jieba's words and their
     character bigrams: words for precision, bigrams for phrasings jieba cuts differently
@@ -37,7 +28,7 @@ def tokenize(text: str, language: str = "en") -> list[str]:
     out = []
     for tok in _WORD.findall(text.lower()):
         if "\u3400" <= tok[0] <= "\u9fff":
-            out += [w for w in _jieba().lcut(tok) if w not in _ZH_STOP]
+            out += [w for w in words_zh.jieba().lcut(tok) if w not in _ZH_STOP]
             out += [tok[i : i + 2] for i in range(len(tok) - 1)]
         elif tok not in _EN_STOP:
             out.append(tok[:-1] if len(tok) > 3 and tok.endswith("s") and not tok.endswith("ss") else tok)

@@ -61,7 +61,9 @@ def observations_query(region_iris: list[str] | None = None, metric: str | None 
   BIND (COALESCE(?indicatorHere, ?indicatorThere) AS ?indicator)
   OPTIONAL {{ ?iri pkg:refArea ?r . ?r skos:prefLabel ?region . FILTER (LANG(?region) = {lang}) }}
   OPTIONAL {{ ?iri pkg:refPeriod/rdfs:label ?period }}
-  OPTIONAL {{ ?iri pkg:populationGroup/skos:prefLabel ?group }}
+  OPTIONAL {{ ?iri pkg:populationGroup/skos:prefLabel ?groupHere . FILTER (LANG(?groupHere) = {lang}) }}
+  OPTIONAL {{ ?iri pkg:populationGroup/skos:prefLabel ?groupThere . FILTER (LANG(?groupThere) != {lang}) }}
+  BIND (COALESCE(?groupHere, ?groupThere) AS ?group)
   OPTIONAL {{ ?iri pkg:qualifier ?qu . ?qu skos:prefLabel ?qualifier . FILTER (LANG(?qualifier) = "en") }}
 }}
 ORDER BY ?doc ?start"""

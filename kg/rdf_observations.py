@@ -7,6 +7,7 @@ from __future__ import annotations
 from rdflib import Literal
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, TIME, XSD
 
+from ingest import glossary
 from ingest.records import DocumentRecord, Observation
 
 from . import __version__
@@ -112,6 +113,9 @@ def shared_triples(records: dict[str, DocumentRecord]) -> list[tuple]:
                 group = concept_iri("group", o.group)
                 t |= {(group, RDF.type, SKOS.Concept), (group, SKOS.prefLabel, Literal(o.group, lang=rec.language)),
                       (group, SKOS.inScheme, ID["scheme/groups"])}
+                english = glossary.default().translate_plural(o.group) if rec.language == "zh" else None
+                if english:  # 城乡居民 -> "urban and rural residents", by the glossary rule
+                    t.add((group, SKOS.prefLabel, Literal(english, lang="en")))
     return sorted(t)
 
 
