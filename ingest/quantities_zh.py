@@ -105,6 +105,8 @@ def find_quantities_zh(text: str) -> list[Quantity]:
             mw = re.match(rf"(多|余)?({_MEASURE})(?!{_NOT_MEASURE})", rest)
             if mw:
                 unit, unit_len, approx_more = mw.group(2), mw.end(), bool(mw.group(1))
+            elif re.match(rf"(?:{_MEASURE})(?:{_NOT_MEASURE})", rest):
+                continue  # "迈上5万亿台阶": the number is part of a figure of speech
         if chinese and unit is None:
             continue  # a Chinese numeral without a unit is a word (十分, 一些), not a figure
         if re.match(r"位数", rest):
@@ -127,10 +129,11 @@ def find_quantities_zh(text: str) -> list[Quantity]:
             q = Quantity(q.start, q.end, q.number_start, q.number_end, q.value, q.unit, q.unit_end, "more than")
         out.append(q)
         taken.append((q.start, q.end))
-    for m in re.finditer(rf"百分之([{_CN_DIGITS}点]+|\d+(?:\.\d+)?)", text):  # 百分之五 = 5%
-        value = _to_number(m.group(1))
+    for m in re.finditer(rf"(百|千)分之([{_CN_DIGITS}点]+|\d+(?:\.\d+)?)", text):  # 百分之五 = 5%, 千分之一 = 1‰
+        value = _to_number(m.group(2))
         if value is not None and free(*m.span()):
-            out.append(_qualified(text, m.start(), m.end(), m.start(1), m.end(1), plain(value), "percent", m.end()))
+            unit = "percent" if m.group(1) == "百" else "per mille"
+            out.append(_qualified(text, m.start(), m.end(), m.start(2), m.end(2), plain(value), unit, m.end()))
     return sorted(out, key=lambda q: q.start)
 
 

@@ -68,3 +68,23 @@ def test_periods_framed_by_headings_and_colon_paragraphs(by_quote):
     signing = by_quote["200万人以上"]
     assert signing.period_start == 2026 and signing.status == "target"  # a report of January 2026 on 2026
     assert by_quote["8000个"].status == "target"
+
+
+PLANS = """2026年某省政府工作报告
+五年来，城镇新增就业累计达到320万人。
+今年主要预期目标是：城镇新增就业60万人以上，城镇调查失业率5.5%左右。
+“十五五”时期，常住人口城镇化率达到70%。力争到2030年，人均预期寿命达到80岁以上。
+到2025年，普惠托位达到2万个。
+"""
+
+
+def test_plan_periods_and_targets(tmp_path):
+    path = tmp_path / "plans.txt"
+    path.write_text(PLANS, encoding="utf-8")
+    rec = process(path, {"title": "2026年湖南省政府工作报告", "issued": "2026-02-03", "language": "zh"})
+    got = {rec.text[o.start:o.end]: (o.period_start, o.period_end, o.status) for o in rec.observations}
+    assert got["320万人"] == (2021, 2025, "actual")  # 五年来, looking back from a report of February 2026
+    assert got["60万人以上"] == (2026, 2026, "target") and got["5.5%左右"][2] == "target"  # 今年主要预期目标
+    assert got["70%"] == (2026, 2030, "target")  # 十五五
+    assert got["80岁以上"] == (2030, 2030, "target")  # 力争到2030年
+    assert got["2万个"][:2] == (2025, 2025)

@@ -29,6 +29,14 @@ from ingest.quantities_zh import find_quantities_zh
     ("增长百分之五。", "百分之五", "5", "percent", None),
     ("每千人口床位7.2张/千人。", "7.2张/千人", "7.2", "beds per 1,000 people", None),
     ("约30万人受益。", "约30万人", "300000", "persons", "approximately"),
+    ("出生缺陷发生率控制在5‰以下。", "5‰以下", "5", "per mille", "at most"),
+    ("孕产妇死亡率降至千分之一以下。", "千分之一以下", "1", "per mille", "at most"),
+    ("近3万人受益。", "近3万人", "30000", "persons", "approximately"),
+    ("人均预期寿命80岁以上。", "80岁以上", "80", "years", "more than"),
+    ("新增养老床位1.2万张。", "1.2万张", "12000", "张", None),
+    ("每万人口全科医生数达到3.5人。", "3.5人", "3.5", "persons", None),
+    ("新建750千伏变电站。", "750千伏", "750", "kilovolts", None),
+    ("城乡居民收入比缩小至2.54。", "2.54", "2.54", None, None),
 ])
 def test_chinese_figure_forms(text, quote, value, unit, qualifier):
     found = find_quantities_zh(text)
@@ -55,7 +63,8 @@ def test_non_figures(text):
     assert find_quantities_zh(text) == []
 
 
-@pytest.mark.parametrize("text", ["每一个市民", "坚持和落实“两个毫不动摇”", "建设关键零部件供应链枢纽", "推出一批文艺精品"])
+@pytest.mark.parametrize("text", ["每一个市民", "坚持和落实“两个毫不动摇”", "建设关键零部件供应链枢纽", "推出一批文艺精品",
+                                  "要重点把握三个方面", "落实中央八项规定精神", "经济总量迈上5万亿台阶"])
 def test_chinese_numerals_inside_words_are_not_figures(text):
     assert find_quantities_zh(text) == []
 
