@@ -26,7 +26,7 @@ _CLAUSE = re.compile(r"[，,；;。！？!?：:（）()]")
 _VERB = re.compile(
     r"(?:分别)?(?:稳定在|保持在|控制在|提高到|提高至|提升到|提升至|降低到|降低至|降至|下降到|缩小到|缩小至|增加到|增长到|增至|升至|"
     r"达到|达|为|是|占比|占|增长|增加|提高|提升|下降|降低|减少|突破|超过|超|实现|完成|建成|新建|新增|累计|培育|打造|"
-    r"布局|启动|开通|覆盖|新开工|开工|改造|引进|带动|吸引|服务|惠及|帮扶|救助|完成|有|共有)$")
+    r"布局|启动|开通|覆盖|新开工|开工|改造|引进|带动|吸引|服务|惠及|帮扶|救助|完成|拥有|有|共有)$")
 _LEAD = re.compile(r"^(?:全市|全年|全省|全区|全县|我市|其中|累计|共|一年来|五年来|今年|去年|同时|并|和|以及|及|、)+")
 _CHANGE = re.compile(r"(?:增长|增加|下降|降低|减少|提高|提升)(?:了)?$|^较")
 _TARGET = re.compile(r"预期目标|目标是|目标为|力争|确保|争取|计划|将(?:达到|实现|建成|新增)|要(?:达到|实现)")
@@ -72,8 +72,12 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
             unit_zh = None
             if q.unit and len(q.unit) <= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", q.unit):
                 counted, noun_span = _counted(text, q, metric, (ms, me))
-                if noun_span and (not metric or (metric.endswith(counted) and not re.match(r"新增|新建|累计|净增", metric))):
-                    metric, (ms, me) = counted, noun_span  # "建成老年食堂1733个" counts 老年食堂; "新增…" stays new
+                named_after = noun_span is not None and noun_span[0] >= q.end
+                if noun_span and (not metric or named_after or (
+                        metric.endswith(counted) and not re.match(r"新增|新建|累计|净增", metric))):
+                    # "建设5条铁路专用线、26条产业路" counts what follows; "建成老年食堂1733个" counts 老年食堂
+                    metric, (ms, me) = counted, noun_span
+                    rule = "counted"
                 per = _per(metric) or (paired_per.get(q) if q in paired else None)
                 if counted:
                     unit_zh, unit = _count_unit(counted, per)
@@ -133,8 +137,9 @@ def _metric(text: str, q: Quantity) -> tuple[str, tuple[int, int], str]:
         start += 1
     while end > start and text[end - 1] in "、 ":
         end -= 1
-    if end - start > 2 and text[end - 1] in "从由":  # "技术合同成交额从1795亿元增加到5260亿元"
-        end -= 1
+    base = re.search(r"(?:从|由)(?:(?:19|20)\d\d年(?:的|底)?)?$", text[start:end])
+    if base and base.start() >= 2:  # "技术合同成交额从1795亿元增加到…", "转化率从2020年的…": the baseline
+        end = start + base.start()
     return text[start:end], (start, end), verb
 
 
@@ -284,7 +289,7 @@ def _periods(text: str, date: DocDate) -> list[tuple[int, int]]:
 def _period(text: str, date: DocDate) -> tuple[int, int] | None:
     """A period stated in the sentence: a year, a Five-Year Plan, 今年/去年, 五年来."""
     for m in re.finditer(r"((?:19|20)\d\d)\s*年", text):
-        if not re.search(r"(?:较|比|同比|相比|与)\s*$", text[:m.start()]):  # 较2020年: a baseline, not the period
+        if not re.search(r"(?:较|比|同比|相比|与|从|由)\s*$", text[:m.start()]):  # 较2020年: a baseline, not the period
             return int(m.group(1)), int(m.group(1))
     p = _PLAN.search(text)
     if p:

@@ -64,6 +64,9 @@ def _blocked(text: str) -> list[tuple[int, int]]:
     spans += [m.span() for m in re.finditer(r"[“\"‘「]([^”\"’」]{1,12})[”\"’」]", text) if re.search(r"[\d十五四三二一]", m.group(1))]
     spans += [m.span() for m in re.finditer(rf"[{_CN_DIGITS}]+届[{_CN_DIGITS}]*次?|[{_CN_DIGITS}]+大(?![学型量])|第[{_CN_DIGITS}\d]+", text)]
     spans += [m.span() for m in re.finditer(r"\d+(?:\.\d+)?\s*(?:英寸|纳米|nm|寸)|[A-Za-z]+\d+[A-Za-z]*|\d+[A-Za-z]+", text)]
+    # an age bracket naming a group, not a figure: "3岁以下婴幼儿", "65岁及以上老年人", "60周岁以上的"
+    spans += [m.span() for m in re.finditer(r"\d+\s*(?:[-—~至到]\s*\d+\s*)?周?岁(?:及)?(?:以上|以下)?(?:的)?"
+                                           r"(?=婴幼儿|儿童|幼儿|老年人|老人|人口|人群|青少年|少年|妇女|学生|群体|居民|农村|城乡|困难|失能|高龄|孤寡|独居)", text)]
     return spans
 
 
