@@ -79,7 +79,9 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
                     metric, (ms, me) = counted, noun_span
                     rule = "counted"
                 per = _per(metric) or (paired_per.get(q) if q in paired else None)
-                if counted:
+                if q.unit == "户" and not named_after:
+                    unit = "households"  # "惠及174万户", "完成适老化改造7.4万户": households, whatever was done
+                elif counted:
                     unit_zh, unit = _count_unit(counted, per)
                 else:
                     unit = q.unit
@@ -173,7 +175,7 @@ def _head(noun: str) -> str:
 def _counted(text: str, q: Quantity, metric: str, span: tuple[int, int]) -> tuple[str | None, tuple[int, int] | None]:
     """The thing a measure word counts: the noun after it, else the metric before the figure."""
     after = text[q.end:]
-    m = re.match(r"([\u4e00-\u9fffA-Za-z0-9“”\"]{2,20}?)(?=[，,；;。、：:（）()和与及]|$)", after)
+    m = re.match(r"([\u4e00-\u9fffA-Za-z0-9“”\"]{2,20}?|[县市区村镇乡](?=（))(?=[，,；;。、：:（）()和与及]|$)", after)
     if m and not re.match(r"^(?:以上|左右|的|是|为|增长|下降)", m.group(1)):
         raw = m.group(1)
         lead = len(raw) - len(raw.lstrip("“”\""))
@@ -185,11 +187,14 @@ def _counted(text: str, q: Quantity, metric: str, span: tuple[int, int]) -> tupl
     return None, None
 
 
+_ADVERBS = {"全部", "全都", "均", "都", "已", "已经", "全面", "基本"}  # "县域医共体全部达到…": jieba tags 全部 a noun
+
+
 def _until_verb(phrase: str) -> str:
     """The noun phrase at the start of "县级医院共享三级医院服务": up to the first verb or preposition."""
     kept = ""
     for word, flag in words_zh.tagged(phrase):
-        if kept and len(kept) >= 2 and flag[0] in "vp" and flag != "vn":
+        if kept and len(kept) >= 2 and ((flag[0] in "vpdc" and flag != "vn") or word in _ADVERBS):
             break
         kept += word
     return kept
@@ -203,7 +208,7 @@ def strip_leading_verbs(phrase: str) -> str:
     """The noun phrase of "建成老年食堂" / "开工改造城镇老旧小区": leading verbs off, as long as a noun is left."""
     rest = _LEADING_VERBS.sub("", phrase)
     words = words_zh.tagged(rest) if rest else []
-    while len(words) > 1 and words[0][1] == "v" and len("".join(w for w, _ in words[1:])) >= 2:
+    while len(words) > 1 and words[0][1] == "v" and len(words[0][0]) >= 2 and len("".join(w for w, _ in words[1:])) >= 2:
         words = words[1:]
     noun = "".join(w for w, _ in words)
     return noun if len(noun) >= 2 else phrase
@@ -253,17 +258,21 @@ def _framing_periods(rec: DocumentRecord, date: DocDate) -> dict[int, tuple[int,
     """The period each paragraph is framed by when its sentences state none.
 
     A paragraph's first sentence frames the paragraph ("过去一年，……。城镇新增就业82.7万人"); a
-    paragraph that ends in a colon and states a period ("一年来，我们主要做了以下工作：") frames the
-    paragraphs after it, and so does a numbered heading with one period ("三、2026年重点工作"),
-    until the next heading or framing paragraph.
+    paragraph that ends in a colon and states a period ("一年来，我们主要做了以下工作：") or opens
+    with a period and no figure ("过去的五年极不寻常。") frames the paragraphs after it, and so does
+    a numbered heading with one period ("三、2026年重点工作"), until the next heading or framing
+    paragraph.
     """
     first: dict[int, str] = {}
     last: dict[int, str] = {}
     for span in rec.sentences:
         if span.paragraph is None:
             continue
-        first.setdefault(span.paragraph, rec.quote(span))
-        last[span.paragraph] = rec.quote(span)
+        text = rec.quote(span)
+        if span.paragraph in first and len(first[span.paragraph]) < 8:  # "各位代表！" opens, the next sentence leads
+            first[span.paragraph] += text
+        first.setdefault(span.paragraph, text)
+        last[span.paragraph] = text
     out, context = {}, None
     for p in sorted(first):
         lead = _period(first[p], date)
@@ -276,6 +285,8 @@ def _framing_periods(rec: DocumentRecord, date: DocDate) -> dict[int, tuple[int,
             out[p] = own
         if re.search(r"[：:]\s*$", last[p]) and (_period(last[p], date) or lead):
             context = _period(last[p], date) or lead
+        elif lead and not find_quantities_zh(first[p]):
+            context = lead  # a topic sentence with no figure ("过去的五年极不寻常。") frames what follows
     return out
 
 
@@ -302,9 +313,9 @@ def _period(text: str, date: DocDate) -> tuple[int, int] | None:
     if re.search(r"去年|过去(?:的)?一年|一年来", text):
         end = date.looking_back_end()
         return end, end
-    m = re.search(r"(?:过去|近)?([一二三四五六七八九十])年(?:来|间|中)", text)
+    m = re.search(r"(?:过去|近)?([一二三四五六七八九十])年(?:来|间|中)|(?:过去(?:的)?|这)([一二三四五六七八九十])年", text)
     if m:
-        k = _CN.index(m.group(1)) + 1
+        k = _CN.index(m.group(1) or m.group(2)) + 1
         end = date.looking_back_end()
         return end - k + 1, end
     return None

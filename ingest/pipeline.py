@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from . import language as lang
-from . import entities, extract, extract_zh, normalize, places, sentences
+from . import entities, entities_zh, extract, extract_zh, normalize, places, sentences
 from .readers import ReaderError, read_file
 from .records import DocumentRecord, Span
 
@@ -73,7 +73,7 @@ def _add_observations(rec: DocumentRecord) -> None:
         rec.entities, rec.mentions = entities.extract_entities(rec, gaz, subject=region)
     elif rec.language == "zh":
         rec.observations = extract_zh.extract(rec, regions=gaz, subject=region)
-        rec.entities, rec.mentions = entities.region_mentions(rec, gaz)
+        rec.entities, rec.mentions = entities_zh.extract_entities(rec, gaz, subject=rec.subject_region)
 
 
 def _first_line(text: str, para: normalize.ParagraphSpan) -> str:

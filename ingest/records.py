@@ -60,6 +60,7 @@ class Entity:
     date: str | None = None  # events: ISO date or year; goals: target year
     period: tuple[int, int] | None = None  # plans
     plan: str | None = None  # goals: key of the plan
+    label_en: str | None = None  # English for a Chinese name, by the gazetteer and the glossary
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,10 @@ _FIGURE_CUES = re.compile(
 _KIND_ZH = [("who", re.compile(r"谁|哪位")), ("when", re.compile(r"何时|什么时候|哪一?年")),
             ("where", re.compile(r"哪里|在哪|何地")),
             ("figure", re.compile(r"多少|几[个家所项人岁]|比例|比重|占比|[^频效]率|比是|人数|收入|寿命|规模|数量"))]
-_ZH_DROP = re.compile(r"是多少|有多少|达到多少|多少|是|有|达到|缩小到|提高到|建成了?|了|的|吗|呢|[？?。，,]|全市|全省|全国|"
-                      r"[个家所项人岁元万]$|^[个家所项]")
+_ZH_DROP = re.compile(r"是多少|有多少|达到多少|多少|占多大比例|多大比例|多大|多高|多长|是|有|达到|缩小到|提高到|建成了?|了|的|吗|呢|"
+                      r"[？?。，,（）()“”\"]|全市|全省|全国|目前|现在|当前|已经|已|去年|今年|明年|这五年|这一年|五年来|一年来|"
+                      r"计划|预计|增加|增长|提高|达|"
+                      r"[个家所项人岁元万张次]$|^[个家所项张](?!人)")
 _KIND = [("who", re.compile(r"^\s*(?:who|whom|whose)\b|\bwho\b", re.I)),
          ("when", re.compile(r"^\s*(?:when|what year|in what year|which year)\b", re.I)),
          ("where", re.compile(r"^\s*(?:where|in which (?:city|province|county|place))\b", re.I))]

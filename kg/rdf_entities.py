@@ -80,6 +80,8 @@ def entity_triples(records: dict[str, DocumentRecord]) -> list[tuple]:
             t.add((iri, RDF.type, cls))
         t |= {(iri, SKOS.prefLabel, Literal(e.label)), (iri, RDFS.label, Literal(e.label))}
         t |= {(iri, SKOS.altLabel, Literal(a)) for a in e.aliases if a != e.label}
+        if e.label_en:
+            t.add((iri, SKOS.prefLabel, Literal(e.label_en, lang="en")))
         if e.type == "organization":
             if e.parent:
                 t.add((iri, ORG.subOrganizationOf, entity_iri(e.parent)))

@@ -125,3 +125,11 @@ def test_answers_generalise_to_two_unseen_provincial_reports(tmp_path):
         assert result["tool"].right >= 16, result["tool"].wrong  # of 20: 12 Chinese, 4 English, 4 unanswerable
     finally:
         kb.close()
+
+
+def test_who_questions_about_people_named_in_chinese(shipped_kb):
+    zh = shipped_kb.ask("重庆市市长是谁？")
+    assert zh.answered and zh.answer.startswith("胡衡华（重庆市人民政府市长）")
+    en = shipped_kb.ask("Who is the mayor of Chongqing?")
+    assert en.answered and en.answer.startswith("胡衡华, mayor of the Chongqing")
+    assert not shipped_kb.ask("上海市市长是谁？").answered  # no document about Shanghai

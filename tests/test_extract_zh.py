@@ -88,3 +88,26 @@ def test_plan_periods_and_targets(tmp_path):
     assert got["70%"] == (2026, 2030, "target")  # 十五五
     assert got["80岁以上"] == (2030, 2030, "target")  # 力争到2030年
     assert got["2万个"][:2] == (2025, 2025)
+
+
+ENTITIES = """2026年重庆市政府工作报告
+重庆市人民政府市长 胡衡华
+在党中央、国务院坚强领导下，在中共重庆市委直接领导下，市政府认真履职。
+深入学习贯彻习近平总书记重要讲话精神，推进中西部地区协同发展，建设3家公立医院。
+"""
+
+
+def test_organizations_and_people_in_chinese_text(tmp_path):
+    path = tmp_path / "entities.txt"
+    path.write_text(ENTITIES, encoding="utf-8")
+    rec = process(path, {"title": "2026年重庆市政府工作报告", "issued": "2026-01-28", "language": "zh"})
+    ents = {e.label: e for e in rec.entities}
+    mayor = ents["胡衡华"]
+    assert mayor.type == "person" and mayor.role == "市长" and mayor.organization == ents["重庆市人民政府"].key
+    assert ents["重庆市人民政府"].label_en == "Chongqing Municipality People's Government"
+    assert ents["重庆市人民政府"].region == "500000" and ents["市政府"].region == "500000"  # the report's city
+    assert ents["习近平"].role == "总书记"
+    assert {"党中央", "国务院", "中共重庆市委"} <= {e.label for e in rec.entities if e.type == "organization"}
+    assert not {"中西部", "公立医院"} & set(ents)  # a direction and a kind of facility are not bodies
+    for m in rec.mentions:
+        assert rec.text[m.start:m.end] in ents.get(rec.text[m.start:m.end], rec.entities[0]).aliases | {rec.text[m.start:m.end]}
