@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 from .config import Settings
 from .sparql import FORMATS, SparqlError
@@ -209,7 +210,7 @@ def cmd_entities(args) -> int:
         for r in rows:
             r["docs"] = ",".join(r["docs"])
             for k in ("parent", "organization"):
-                r[k] = (r[k] or "").rsplit("/", 1)[-1]
+                r[k] = unquote((r[k] or "").rsplit("/", 1)[-1])  # 重庆市人民政府, not %E9%87%8D…
         _print_table(rows, ("type", "label", "code", "parent", "role", "organization", "docs"), noun=("entity", "entities"))
     return 0
 
