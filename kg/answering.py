@@ -96,6 +96,7 @@ class Answerer:
         self._corpus_of = None  # the records the two lookups below were built from
         self._observations: dict[tuple[str, int, int], object] = {}
         self._regions: set[str] = set()
+        self._query_rows: dict[str, list[dict]] = {}
 
     def _refresh(self) -> None:
         """Lookups over the ingested records, rebuilt only when an ingest replaced them."""
@@ -103,6 +104,7 @@ class Answerer:
         if records is self._corpus_of:
             return
         self._corpus_of = records
+        self._query_rows = {}
         self._observations = {(d, o.start, o.end): o for d, rec in records.items() for o in rec.observations}
         named = {m.key.split(":", 1)[1] for rec in records.values() for m in rec.mentions if m.key.startswith("region:")}
         self._regions = named | {rec.subject_region for rec in records.values() if rec.subject_region}
@@ -127,7 +129,7 @@ class Answerer:
         codes = q.region_codes()
         query = observations_query([str(region_iri(c)) for c in codes] if codes else None,
                                    year=q.years[1] if q.years else None, descendants=False, language=q.language)
-        rows = self._readable(obs_rows(self.kb.sparql(query)), q.language)
+        rows = self._readable(self._rows(query), q.language)
         if _COUNT_QUESTION.search(q.text):  # "how many jobs" is never answered with a rate or a ratio
             rows = [r for r in rows if r["unit"] not in _NOT_COUNTS]
         elif _RATE_QUESTION.search(q.text):  # nor "what rate" with a count of cities
@@ -170,6 +172,15 @@ class Answerer:
             ans = Answer(q.text, True, "; ".join(parts) + "." + note, citations)
         ans.sparql, ans.observations = query, [c.row["iri"] for c in chosen]
         return ans
+
+    def _rows(self, query: str) -> list[dict]:
+        """Observation rows of a query, kept until an ingest changes the knowledge base (the
+        figure queries of questions about one region repeat, and each takes tens of ms)."""
+        if query not in self._query_rows:
+            if len(self._query_rows) >= 256:
+                self._query_rows.clear()
+            self._query_rows[query] = obs_rows(self.kb.sparql(query))
+        return [dict(r) for r in self._query_rows[query]]
 
     def _readable(self, rows: list[dict], language: str) -> list[dict]:
         """Figures stated in the question's language, and figures from documents in another
@@ -241,7 +252,7 @@ class Answerer:
             near = (f" Nearest figure it holds{(' ' + scope) if scope else ''}: {' '.join(r['quote'].split())} "
                     f"({r.get('region') or '?'}{', ' + r['period'] if r.get('period') else ''}; {_what(r)}).")
         if scope:
-            everywhere = self._readable(obs_rows(self.kb.sparql(observations_query(language=q.language))), q.language)
+            everywhere = self._readable(self._rows(observations_query(language=q.language)), q.language)
             elsewhere = self._rank(q, everywhere, hits)
             if elsewhere and elsewhere[0].score >= MIN_FIGURE_SCORES.get(q.language, MIN_FIGURE_SCORE):
                 r = elsewhere[0].row
