@@ -106,3 +106,15 @@ def test_an_unreachable_model_server_changes_nothing(shipped_kb, monkeypatch):
     monkeypatch.setenv("POLICYKG_LLM_MODEL", "absent")
     ans = shipped_kb.ask("What is Chongqing's social security participation rate?")
     assert ans.answer.startswith("95% (Chongqing")
+
+
+def test_an_answer_follows_an_edited_document_after_ingest(make_kb, tiny_corpus):
+    """Figure rows are kept between questions, but never past an ingest that changed them."""
+    kb = make_kb()
+    kb.ingest([tiny_corpus])
+    question = "How many hospital beds per 1,000 people did Alpha County have in 2020?"
+    assert kb.ask(question).answer.startswith("4.2")
+    path = tiny_corpus / "alpha.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("4.2 hospital beds", "5.6 hospital beds"), encoding="utf-8")
+    kb.ingest([tiny_corpus])
+    assert kb.ask(question).answer.startswith("5.6")
