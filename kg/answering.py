@@ -43,7 +43,8 @@ MIN_FIGURE_SCORE = MIN_FIGURE_SCORES["en"]
 MIN_COVER_ZH = 0.5
 MIN_PASSAGE_COSINE = 0.35
 NEAR = 0.12  # other figures within this score of the best are listed too
-_COUNT_QUESTION = re.compile(r"\bhow many\b|多少(?:个|家|所|人|名|张|项|户|套|座|条)|几(?:个|家|所|项|名|张)", re.I)
+_COUNT_QUESTION = re.compile(r"\bhow many\b(?!\s+(?:percentage|percent|points|times))|多少(?:个(?!百分点)|家|所|人|名|张|项|户|套|座|条)|"
+                             r"几(?:个(?!百分点)|家|所|项|名|张)", re.I)
 _RATE_QUESTION = re.compile(r"\b(?:rate|percentage|proportion)\b|[^频效]率|比例|比重|占比", re.I)
 _NOT_COUNTS = {"percent", "percentage points", "ratio", "times", "per mille"}
 _WHAT_LEVEL = re.compile(r"^\s*what\s+(?:is|was|are|were)\s+(?!the\s+(?:name|title|purpose|aim|goal|meaning)\b)", re.I)

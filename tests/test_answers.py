@@ -118,3 +118,17 @@ def test_an_answer_follows_an_edited_document_after_ingest(make_kb, tiny_corpus)
     path.write_text(path.read_text(encoding="utf-8").replace("4.2 hospital beds", "5.6 hospital beds"), encoding="utf-8")
     kb.ingest([tiny_corpus])
     assert kb.ask(question).answer.startswith("5.6")
+
+
+def test_how_many_points_is_answered_with_percentage_points_not_counts(make_kb, tmp_path):
+    folder = tmp_path / "points"
+    folder.mkdir()
+    (folder / "delta.txt").write_text(
+        "Delta Province Education Report\n\n"
+        "In Delta Province the gross enrollment rate of higher education rose 8 percentage points in 2025. "
+        "Delta Province built 12 new universities in 2025.\n", encoding="utf-8")
+    kb = make_kb()
+    kb.ingest([folder])
+    ans = kb.ask("By how many percentage points did the gross enrollment rate of higher education rise in 2025?")
+    assert ans.answered and ans.answer.startswith("8 percentage points"), ans.answer
+    assert kb.ask("How many universities were built in 2025?").answer.startswith("12")
