@@ -21,7 +21,7 @@ from .quantities import Quantity
 from .quantities_zh import find_quantities_zh
 from .records import DocumentRecord, Observation
 
-RULE_VERSION = "zh-1"
+RULE_VERSION = "zh-2"
 _CLAUSE = re.compile(r"[，,；;。！？!?：:（）()]")
 _VERB = re.compile(
     r"(?:分别)?(?:稳定在|保持在|控制在|提高到|提高至|提升到|提升至|降低到|降低至|降至|下降到|缩小到|缩小至|增加到|增长到|增至|升至|"
@@ -54,9 +54,11 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
         mentions = regions.find_mentions(text, "zh") if regions else []
         period = _period(text, date) or framed.get(span.paragraph)
         paired = _respectively(text, quantities)
-        # "每千人托位、养老床位数分别达到4.7个、27.3张": the first item's "per 1,000 people" holds for all
-        paired_per = {q: _per(next(iter(v for k, v in paired.items() if _clause_start(text, k.start) == _clause_start(text, q.start)))[0])
-                      for q in paired}
+        # "每千人托位、养老床位数分别达到4.7个、27.3张": the list's first item says "per 1,000 people" for all
+        first_item: dict[int, str] = {}
+        for fig, (name, _) in paired.items():
+            first_item.setdefault(_clause_start(text, fig.start), name)
+        paired_per = {fig: _per(first_item[_clause_start(text, fig.start)]) for fig in paired}
         previous: dict[int, tuple[str, tuple[int, int]]] = {}  # clause start -> last metric in it
         for q in quantities:
             metric, (ms, me), verb = _metric(text, q)
@@ -70,21 +72,9 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
                 rule = "respectively"
             unit = q.unit or ("ratio" if metric.endswith("比") else "count")  # 收入比缩小至2.54
             unit_zh = None
-            if q.unit and len(q.unit) <= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", q.unit):
-                counted, noun_span = _counted(text, q, metric, (ms, me))
-                named_after = noun_span is not None and noun_span[0] >= q.end
-                if noun_span and (not metric or named_after or (
-                        metric.endswith(counted) and not re.match(r"新增|新建|累计|净增", metric))):
-                    # "建设5条铁路专用线、26条产业路" counts what follows; "建成老年食堂1733个" counts 老年食堂
-                    metric, (ms, me) = counted, noun_span
-                    rule = "counted"
-                per = _per(metric) or (paired_per.get(q) if q in paired else None)
-                if q.unit == "户" and not named_after:
-                    unit = "households"  # "惠及174万户", "完成适老化改造7.4万户": households, whatever was done
-                elif counted:
-                    unit_zh, unit = _count_unit(counted, per)
-                else:
-                    unit = q.unit
+            if q.unit and len(q.unit) <= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", q.unit):  # a measure word
+                metric, (ms, me), unit, unit_zh, counted_rule = _count(text, q, metric, (ms, me), paired_per.get(q))
+                rule = counted_rule or rule
             status = "target" if (span.paragraph in target_paragraphs or _TARGET.search(text[:q.start])) else "actual"
             if period and date.year and status == "actual" and (
                     period[1] > date.year or (period[0] == date.year and (date.month or 12) <= 6)):
@@ -102,6 +92,23 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
                 sentence=span.index, rule=f"{RULE_VERSION}:{rule}", unit_zh=unit_zh if unit != unit_zh else None,
             ))
     return out
+
+
+def _count(text: str, q: Quantity, metric: str, span: tuple[int, int], list_per):
+    """Metric, its span, unit, Chinese unit and rule (None: unchanged) of a figure with a measure word."""
+    counted, noun_span = _counted(text, q, metric, span)
+    rule = None
+    named_after = noun_span is not None and noun_span[0] >= q.end
+    if noun_span and (not metric or named_after or (
+            metric.endswith(counted) and not re.match(r"新增|新建|累计|净增", metric))):
+        # "建设5条铁路专用线、26条产业路" counts what follows; "建成老年食堂1733个" counts 老年食堂
+        metric, span, rule = counted, noun_span, "counted"
+    if q.unit == "户" and not named_after:
+        return metric, span, "households", None, rule  # "惠及174万户", "完成适老化改造7.4万户"
+    if not counted:
+        return metric, span, q.unit, None, rule
+    unit_zh, unit = _count_unit(counted, _per(metric) or list_per)
+    return metric, span, unit, unit_zh, rule
 
 
 def _applicable(text: str, mentions: list, pos: int) -> list:
