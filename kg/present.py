@@ -10,10 +10,10 @@ from ingest.records import DocumentRecord
 from .answer import Answer
 
 EXAMPLE_QUERIES = {
-    "Documents: title, date, language, publisher": """SELECT ?doc ?title ?issued ?language ?publisher WHERE {
+    "Documents: title, date, language, publisher": """SELECT DISTINCT ?doc ?title ?issued ?language ?publisher WHERE {
   ?d a pkg:Document ; dcterms:identifier ?doc ; dcterms:title ?title ; dcterms:language ?language .
   OPTIONAL { ?d dcterms:issued ?issued }
-  OPTIONAL { ?d dcterms:publisher/skos:prefLabel ?publisher }
+  OPTIONAL { ?d dcterms:publisher/skos:prefLabel ?publisher . FILTER (LANG(?publisher) = "") }
 }
 ORDER BY ?doc""",
     "Sentences that mention hospital beds, with offsets": """SELECT ?doc ?start ?end ?sentence WHERE {
@@ -49,6 +49,13 @@ ORDER BY ?notation""",
   ?o a pkg:Observation ; pkg:metricLabel ?metric ; pkg:figureSpan/nif:anchorOf ?figure ; pkg:refArea/skos:prefLabel ?region .
   FILTER (LANG(?region) = "zh" && CONTAINS(?metric, "参保"))
 }""",
+    "Indicators with labels in both languages (指标中英文名称)": """SELECT ?zh ?en ?rule (COUNT(?o) AS ?figures) WHERE {
+  ?i a pkg:Metric ; skos:prefLabel ?zh , ?en ; pkg:groupingRule ?rule .
+  FILTER (LANG(?zh) = "zh" && LANG(?en) = "en")
+  ?o pkg:indicator ?i .
+}
+GROUP BY ?zh ?en ?rule
+ORDER BY DESC(?figures) ?zh""",
     "Ontology classes with their labels": """SELECT ?class ?label WHERE {
   ?class a owl:Class ; rdfs:label ?label .
   FILTER (LANG(?label) = "en")

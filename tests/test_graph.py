@@ -52,3 +52,12 @@ def test_each_document_has_its_own_named_graph_and_provenance(shipped_kb):
     assert len(graphs) == len(shipped_kb.records) and len(set(graphs.values())) == len(graphs)
     issued = shipped_kb.sparql('SELECT ?i WHERE { ?d dcterms:identifier "001_44a9fe72a70c896d" ; dcterms:issued ?i }')
     assert [str(r[0]) for r in issued.rows] == ["2021-04-21"]
+
+
+def test_every_example_query_of_the_console_returns_rows_without_repeats(shipped_kb):
+    from kg.present import EXAMPLE_QUERIES
+
+    for name, query in EXAMPLE_QUERIES.items():
+        rows = shipped_kb.sparql(query).rows
+        assert rows, name
+        assert len(rows) == len({tuple(map(str, r)) for r in rows}), name
