@@ -135,8 +135,8 @@ def pluralise(phrase: str) -> str:
         before, _, after = phrase.partition(" of ")
         return f"{pluralise(before)} of {after}"
     head, _, last = phrase.rpartition(" ")
-    if re.search(r"[^su]s$", last) or last.endswith(("people", "staff", "personnel", "goods")):
-        pass  # already plural, or no plural
+    if re.search(r"[^su]s$|^\w{4,}ed$", last) or last.endswith(("people", "staff", "personnel", "goods")):
+        pass  # already plural, no plural, or not a noun ("rectified")
     elif re.search(r"(?:s|x|z|ch|sh)$", last):
         last += "es"
     elif re.search(r"[^aeiou]y$", last):

@@ -34,8 +34,9 @@ def test_plurals_of_counted_nouns():
     assert SMALL.translate_plural("婴幼儿托位数") == "infant childcare places"  # "number of X" counts X
     assert SMALL.translate_plural("老年人") == "elderly people"  # irregular plural from the glossary
     assert SMALL.translate_plural("老年食堂占比") is None  # a share is not a count
-    assert [pluralise(w) for w in ("facility", "box", "bus", "day", "staff")] == [
-        "facilities", "boxes", "buses", "days", "staff"]
+    assert [pluralise(w) for w in ("facility", "box", "bus", "day", "staff", "bed", "building", "rectified")] == [
+        "facilities", "boxes", "buses", "days", "staff", "beds", "buildings", "rectified"]
+    assert pluralise("rate of urban residents") == "rates of urban residents"
 
 
 def test_the_shipped_glossary_is_well_formed():
