@@ -49,6 +49,7 @@ THRESHOLDS = {"en": THRESHOLD}
 _DROP = {"the", "a", "an", "its", "their", "this", "that", "these", "those", "of the", "s", "citywide", "countywide",
          "provincewide", "nationwide", "national", "currently", "now", "total", "全市", "全省", "全国", "全区", "全县"}
 SCHEME = ID["scheme/indicators"]
+_ZH_FRAME = re.compile(r"^(?:力争|确保|争取|提出|每年|全年|今年|其中|共)|(?:分别|首次|同比)$")
 
 
 def unit_family(unit: str) -> str:
@@ -68,6 +69,9 @@ def normalise(metric: str, region_names: set[str] | None = None) -> str:
     """The normal form of a metric phrase (rule step 1)."""
     s = metric.lower().replace("’", "'")
     s = re.sub(r"'s\b|'", " ", s)
+    previous = None
+    while previous != s:  # 力争…, 每年…, …分别: words that frame a Chinese metric, not part of it
+        previous, s = s, _ZH_FRAME.sub("", s.strip())
     for name in sorted(region_names or (), key=len, reverse=True):
         if name:
             s = re.sub(rf"(?<!\w){re.escape(name.lower())}(?!\w)", " ", s)

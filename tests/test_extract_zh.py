@@ -111,3 +111,11 @@ def test_organizations_and_people_in_chinese_text(tmp_path):
     assert not {"中西部", "公立医院"} & set(ents)  # a direction and a kind of facility are not bodies
     for m in rec.mentions:
         assert rec.text[m.start:m.end] in ents.get(rec.text[m.start:m.end], rec.entities[0]).aliases | {rec.text[m.start:m.end]}
+
+
+def test_framing_words_are_not_part_of_a_chinese_indicator():
+    from kg.indicators import normalise
+
+    assert normalise("每年城镇新增就业") == normalise("城镇新增就业") == normalise("力争城镇新增就业")
+    assert normalise("城乡低保平均标准分别") == "城乡低保平均标准"
+    assert normalise("城镇新增就业") != normalise("农村新增就业")
