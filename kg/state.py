@@ -21,7 +21,7 @@ def _pipeline_version() -> str:
     for pkg in ("ingest", "kg"):
         folder = Path(__file__).resolve().parent.parent / pkg
         # everything that shapes a document's record or its named graph
-        names = sorted(folder.glob("*.py")) if pkg == "ingest" else sorted(folder.glob("rdf_*.py")) + [folder / "namespaces.py"]
+        names = sorted(folder.glob("*.py")) if pkg == "ingest" else sorted(folder.glob("rdf_*.py")) + [folder / "namespaces.py", folder / "indicators.py"]
         for f in names:
             h.update(f.name.encode() + b"\0" + f.read_bytes())
     for data in (Path(ontology_path("regions.ttl")), GLOSSARY_CSV):  # data the extraction reads
