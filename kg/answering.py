@@ -44,10 +44,6 @@ MIN_FIGURE_SCORE = MIN_FIGURE_SCORES["en"]
 MIN_COVER_ZH = 0.5
 MIN_PASSAGE_COSINE = 0.35
 NEAR = 0.12  # other figures within this score of the best are listed too
-_COUNT_QUESTION = re.compile(r"\bhow many\b(?!\s+(?:percentage|percent|points|times))|多少(?:个(?!百分点)|家|所|人|名|张|项|户|套|座|条)|"
-                             r"几(?:个(?!百分点)|家|所|项|名|张)", re.I)
-_RATE_QUESTION = re.compile(r"\b(?:rate|percentage|proportion)\b|[^频效]率|比例|比重|占比", re.I)
-_MONEY_QUESTION = re.compile(r"\b(?:in|how many|how much)\s+(?:yuan|rmb|dollars)\b|多少(?:万|亿)?元|多少钱", re.I)
 _NOT_COUNTS = {"percent", "percentage points", "ratio", "times", "per mille"}
 _WHAT_LEVEL = re.compile(r"^\s*what\s+(?:is|was|are|were)\s+(?!the\s+(?:name|title|purpose|aim|goal|meaning)\b)", re.I)
 _FUTURE = re.compile(r"\b(?:expect\w*|will|target\w*|plan\w*|aim\w*|goal|by 20[2-9]\d)\b|目标|预期|力争|计划|将要|将会|十五五", re.I)
@@ -133,12 +129,12 @@ class Answerer:
         query = observations_query([str(region_iri(c)) for c in codes] if codes else None,
                                    year=q.years[1] if q.years else None, descendants=False, language=q.language)
         rows = self._readable(self._rows(query), q.language)
-        if _COUNT_QUESTION.search(q.text):  # "how many jobs" is never answered with a rate or a ratio
-            rows = [r for r in rows if r["unit"] not in _NOT_COUNTS]
-        elif _RATE_QUESTION.search(q.text):  # nor "what rate" with a count of cities
-            rows = [r for r in rows if r["unit"] in _NOT_COUNTS or " per " in r["unit"]]
-        if _MONEY_QUESTION.search(q.text):  # "income in yuan" is not its growth rate
+        if q.asks_for == "money":  # "income in yuan" is not its growth rate
             rows = [r for r in rows if unit_family(r["unit"]) == "money"]
+        elif q.asks_for == "count":  # "how many jobs" is never answered with a rate or a ratio
+            rows = [r for r in rows if r["unit"] not in _NOT_COUNTS]
+        elif q.asks_for == "rate":  # nor "what rate" with a count of cities
+            rows = [r for r in rows if r["unit"] in _NOT_COUNTS or " per " in r["unit"]]
         if q.group:  # never another group's figure; a figure that names no group may still be about it
             rows = [r for r in rows if not r.get("group") or _same_group(q.group, r["group"])]
         ranked = self._rank(q, rows, hits)

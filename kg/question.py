@@ -33,6 +33,20 @@ GROUP_WORDS = re.compile(r"\b(urban|rural)\s+(residents?|students?|areas?|popula
                          r"the elderly|elderly people|children|students|women|the disabled|persons with disabilities)\b", re.I)
 
 
+_ASKS_FOR = [
+    ("money", re.compile(r"\b(?:in|how many|how much)\s+(?:yuan|rmb|dollars)\b|多少(?:万|亿)?元|多少钱", re.I)),
+    ("count", re.compile(r"\bhow many\b(?!\s+(?:percentage|percent|points|times))|多少(?:个(?!百分点)|家|所|人|名|张|项|户|套|座|条)|"
+                         r"几(?:个(?!百分点)|家|所|项|名|张)", re.I)),
+    ("rate", re.compile(r"\b(?:rate|percentage|proportion)\b|[^频效]率|比例|比重|占比", re.I)),
+]
+
+
+def asks_for(question: str) -> str | None:
+    """The kind of figure a question's wording asks for: an amount of money ("in yuan", 多少元),
+    a count ("how many", 多少个 but not "how many percentage points") or a rate ("rate", 率)."""
+    return next((kind for kind, rx in _ASKS_FOR if rx.search(question)), None)
+
+
 @dataclass
 class ParsedQuestion:
     text: str
@@ -44,6 +58,7 @@ class ParsedQuestion:
     group: str | None = None
     indicator: str = ""  # the question without its wh-words, places, years and function words
     words: list[str] = field(default_factory=list)
+    asks_for: str | None = None  # "money" | "count" | "rate": the kind of figure the wording asks for
 
     def region_codes(self) -> list[str]:
         codes = [r.code for r in self.regions]
@@ -97,7 +112,7 @@ def parse(question: str, known: set[str] = frozenset()) -> ParsedQuestion:
     words = [w for w in re.findall(r"[A-Za-z][\w-]*|[\u4e00-\u9fff]+|\d+(?:,\d{3})*", stripped.lower().replace("’", "'"))
              if w not in _STOP and len(w) > 1 and not re.fullmatch(r"(?:19|20)\d\d", w)]
     return ParsedQuestion(text=question, language=language, kind=kind, regions=regions, national=national,
-                          years=years, group=group, indicator=" ".join(words), words=words)
+                          years=years, group=group, indicator=" ".join(words), words=words, asks_for=asks_for(question))
 
 
 def _parse_zh(question: str, regions: list[Region], years) -> ParsedQuestion:
@@ -122,7 +137,8 @@ def _parse_zh(question: str, regions: list[Region], years) -> ParsedQuestion:
     national = "全国" in question and not regions
     group = GROUP_ZH.search(question)
     return ParsedQuestion(text=question, language="zh", kind=kind, regions=regions, national=national, years=years,
-                          group=group.group(0) if group else None, indicator="".join(words), words=words)
+                          group=group.group(0) if group else None, indicator="".join(words), words=words,
+                          asks_for=asks_for(question))
 
 
 GROUP_ZH = re.compile(r"城镇居民|农村居民|老年人|残疾人|婴幼儿|学生|农民工|退役军人")
