@@ -60,6 +60,7 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
             first_item.setdefault(_clause_start(text, fig.start), name)
         paired_per = {fig: _per(first_item[_clause_start(text, fig.start)]) for fig in paired}
         previous: dict[int, tuple[str, tuple[int, int]]] = {}  # clause start -> last metric in it
+        last_unit: tuple[int, str] | None = None  # end and unit of the figure before
         for q in quantities:
             metric, (ms, me), verb = _metric(text, q)
             rule = "clause"
@@ -71,6 +72,10 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
                 metric, (ms, me) = paired[q]
                 rule = "respectively"
             unit = q.unit or ("ratio" if metric.endswith("比") else "count")  # 收入比缩小至2.54
+            if unit == "yuan" and (per := per_time(text, q)):
+                unit = f"yuan {per}"  # 每人每月143元: "yuan per person per month", as in English texts
+            elif unit == "yuan" and last_unit and text[last_unit[0]:q.start] == "、" and last_unit[1].startswith("yuan per"):
+                unit = last_unit[1]  # "每人每月80元、90元": the list shares its denominator
             unit_zh = None
             if q.unit and len(q.unit) <= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", q.unit):  # a measure word
                 metric, (ms, me), unit, unit_zh, counted_rule = _count(text, q, metric, (ms, me), paired_per.get(q))
@@ -80,6 +85,7 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
                     period[1] > date.year or (period[0] == date.year and (date.month or 12) <= 6)):
                 status = "target"  # a report from early 2026 states 2026's figures as aims
             previous[clause] = (metric, (ms, me))
+            last_unit = (q.end, unit)
             group = _GROUP.search(metric)
             region = figure_region(_applicable(text, mentions, q.start), q.start) or subject
             out.append(Observation(
@@ -140,7 +146,8 @@ def _metric(text: str, q: Quantity) -> tuple[str, tuple[int, int], str]:
     a = _clause_start(text, q.start)
     lead = _LEAD.match(text[a:q.start])
     start = a + (lead.end() if lead else 0)
-    m = _VERB.search(text[start:q.start])
+    rate = _PER_TIME.search(text, start, q.start)  # "提高到每人每年94元": the verb stands before 每人每年
+    m = _VERB.search(text[start:rate.start() if rate else q.start])
     end, verb = (start + m.start(), m.group(0)) if m else (q.start, "")
     while start < end and text[start] in "、 ":
         start += 1
@@ -205,6 +212,20 @@ def _until_verb(phrase: str) -> str:
             break
         kept += word
     return kept
+
+
+_PER_TIME = re.compile(r"(?:每(人|户|生|名|位)(?:每(年|月|日|天))?|每(年|月|日|天))$")
+_PER_WHO = {"人": "person", "名": "person", "位": "person", "户": "household", "生": "student"}
+_PER_WHEN = {"年": "year", "月": "month", "日": "day", "天": "day"}
+
+
+def per_time(text: str, q: Quantity) -> str | None:
+    """"per person per year" for "每人每年94元": the denominator written right before a figure."""
+    m = _PER_TIME.search(text, 0, q.start)
+    if not m:
+        return None
+    who, when = _PER_WHO.get(m.group(1) or ""), _PER_WHEN.get(m.group(2) or m.group(3) or "")
+    return " ".join(f"per {x}" for x in (who, when) if x)
 
 
 _LEADING_VERBS = re.compile(r"^(?:建成|新建|新增|培育|打造|开通|引进|建设|设立|布局|完成|实施|开工|改造|承担|推进|推动|"

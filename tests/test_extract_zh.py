@@ -119,3 +119,20 @@ def test_framing_words_are_not_part_of_a_chinese_indicator():
     assert normalise("每年城镇新增就业") == normalise("城镇新增就业") == normalise("力争城镇新增就业")
     assert normalise("城乡低保平均标准分别") == "城乡低保平均标准"
     assert normalise("城镇新增就业") != normalise("农村新增就业")
+
+
+STANDARD = """某省基本公共服务实施标准（2023年版）
+服务内容：为0-6岁儿童免费提供13次健康检查，为35-64岁农村妇女提供宫颈癌检查服务。
+人均基本公共卫生服务经费补助标准提高到每人每年94元。
+残疾人两项补贴标准分别为每人每月80元、90元。
+"""
+
+
+def test_amounts_per_person_and_period_in_an_implementation_standard(tmp_path):
+    path = tmp_path / "standard.txt"
+    path.write_text(STANDARD, encoding="utf-8")
+    rec = process(path, {"title": "某省基本公共服务实施标准（2023年版）", "issued": "2023-06-01", "language": "zh"})
+    got = {rec.text[o.start:o.end]: o for o in rec.observations}
+    assert got["94元"].unit == "yuan per person per year" and got["94元"].metric == "人均基本公共卫生服务经费补助标准"
+    assert got["80元"].unit == got["90元"].unit == "yuan per person per month"  # the list shares 每人每月
+    assert not any(q.startswith(("6岁", "64岁")) for q in got)  # age ranges name who is served
