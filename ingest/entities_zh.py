@@ -52,7 +52,7 @@ def extract_entities(rec: DocumentRecord, gazetteer, subject: str | None = None)
         return kept
 
     for span in rec.sentences:
-        words = _positioned(rec.quote(span))
+        words = _merged(_positioned(rec.quote(span)), rec.quote(span))
         orgs: list[tuple[int, int, str]] = []  # (start, end, key) in the sentence
         for i, (w, flag, a, b) in enumerate(words):
             if not _is_org(w, flag):
@@ -105,6 +105,22 @@ def _positioned(text: str) -> list[tuple[str, str, int, int]]:
     for word, flag in words_zh.tagged(text):
         out.append((word, flag, pos, pos + len(word)))
         pos += len(word)
+    return out
+
+
+def _merged(words, text: str):
+    """The words, with a standing body jieba cut in two made one word again (国家 + 医保局)."""
+    out, i = [], 0
+    while i < len(words):
+        for j in range(min(len(words), i + 4), i + 1, -1):
+            name = text[words[i][2]:words[j - 1][3]]
+            if name in _STANDING:
+                out.append((name, "nt", words[i][2], words[j - 1][3]))
+                i = j
+                break
+        else:
+            out.append(words[i])
+            i += 1
     return out
 
 

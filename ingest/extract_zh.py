@@ -71,6 +71,9 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
             if q in paired:
                 metric, (ms, me) = paired[q]
                 rule = "respectively"
+            elif re.fullmatch(r"(?:同比|比上年|较上年|比去年|较去年)?", metric) and clause_before(previous, clause):
+                metric, (ms, me) = clause_before(previous, clause)  # "收入2.4万亿元，同比增长5.6%": the same subject
+                rule = "shared-subject"
             unit = q.unit or ("ratio" if metric.endswith("比") else "count")  # 收入比缩小至2.54
             if unit == "yuan" and (per := per_time(text, q)):
                 unit = f"yuan {per}"  # 每人每月143元: "yuan per person per month", as in English texts
@@ -115,6 +118,12 @@ def _count(text: str, q: Quantity, metric: str, span: tuple[int, int], list_per)
         return metric, span, q.unit, None, rule
     unit_zh, unit = _count_unit(counted, _per(metric) or list_per)
     return metric, span, unit, unit_zh, rule
+
+
+def clause_before(previous: dict, clause: int):
+    """The metric of the last figure in a clause before this one, if any."""
+    earlier = [c for c in previous if c < clause]
+    return previous[max(earlier)] if earlier else None
 
 
 def _applicable(text: str, mentions: list, pos: int) -> list:
@@ -327,7 +336,10 @@ def _periods(text: str, date: DocDate) -> list[tuple[int, int]]:
 
 def _period(text: str, date: DocDate) -> tuple[int, int] | None:
     """A period stated in the sentence: a year, a Five-Year Plan, 今年/去年, 五年来."""
-    for m in re.finditer(r"((?:19|20)\d\d)\s*年", text):
+    until = re.search(r"(?:截至|截止|到)\s*((?:19|20)\d\d)\s*年(?:底|末|年底)", text)
+    if until:  # "截至2024年底" is the period even after a dated lead ("2025年1月15日，…")
+        return int(until.group(1)), int(until.group(1))
+    for m in re.finditer(r"((?:19|20)\d\d)\s*年(?!\s*\d{1,2}\s*月)", text):  # a full date dates an event
         if not re.search(r"(?:较|比|同比|相比|与|从|由)\s*$", text[:m.start()]):  # 较2020年: a baseline, not the period
             return int(m.group(1)), int(m.group(1))
     p = _PLAN.search(text)

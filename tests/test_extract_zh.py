@@ -136,3 +136,22 @@ def test_amounts_per_person_and_period_in_an_implementation_standard(tmp_path):
     assert got["94元"].unit == "yuan per person per year" and got["94元"].metric == "人均基本公共卫生服务经费补助标准"
     assert got["80元"].unit == got["90元"].unit == "yuan per person per month"  # the list shares 每人每月
     assert not any(q.startswith(("6岁", "64岁")) for q in got)  # age ranges name who is served
+
+
+PRESS = """国家医保局举行新闻发布会
+2025年1月15日，国家医保局新闻发言人李明在新闻发布会上介绍，截至2024年底，全国基本医疗保险参保人数达13.26亿人。
+2024年，全国职工医保统筹基金收入2.4万亿元，同比增长5.6%。
+"""
+
+
+def test_a_press_release_dated_lead_same_subject_and_spokesperson(tmp_path):
+    path = tmp_path / "press.txt"
+    path.write_text(PRESS, encoding="utf-8")
+    rec = process(path, {"title": "国家医保局举行新闻发布会", "issued": "2025-01-15", "language": "zh"})
+    got = {rec.text[o.start:o.end]: o for o in rec.observations}
+    insured = got["13.26亿人"]
+    assert (insured.period_start, insured.status, insured.region) == (2024, "actual", "100000")  # 截至2024年底, not the date
+    assert got["5.6%"].metric == "全国职工医保统筹基金收入" and got["5.6%"].kind == "change"  # 同比增长: the same subject
+    ents = {e.label: e for e in rec.entities}
+    assert ents["国家医保局"].label_en == "National Healthcare Security Administration"  # jieba cuts it in two
+    assert ents["李明"].role == "发言人" and ents["李明"].organization == ents["国家医保局"].key
