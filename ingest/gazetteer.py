@@ -21,9 +21,10 @@ from pathlib import Path
 from pyoxigraph import RdfFormat, parse
 
 from ontology import REGIONS_FILE
+from ontology import path as ontology_path
 
 from . import words_zh
-from ontology import path as ontology_path
+from .language import is_han
 
 REGION_BASE = "https://policykg.org/id/region/"
 CHINA = "100000"
@@ -120,10 +121,6 @@ def _fold_en(text: str) -> str:
 
 def _fold_zh(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
-
-
-def _is_han(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
 def _is_short_form(label: str, pref: str) -> bool:
@@ -306,7 +303,7 @@ class Gazetteer:
                 return candidate
             if candidate in _GENERIC_ZH:
                 continue
-            if candidate in self._zh_bounded and i > 0 and _is_han(text[i - 1]):
+            if candidate in self._zh_bounded and i > 0 and is_han(text[i - 1]):
                 continue
             return candidate
         return None

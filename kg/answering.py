@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ingest import glossary
+from ingest.language import has_han
 
 from .answer import Answer, Citation
 from .index import passage_text
@@ -65,10 +66,6 @@ def _what(row: dict) -> str:
     return f"{row['indicator']}; in Chinese: {row['metric']}" if row.get("cross") else row["metric"]
 
 
-def _is_chinese(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
-
-
 def _singular(w: str) -> str:
     """A crude stem: plural -s off, and long words cut to six letters ('expected' ~ 'expect')."""
     w = w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
@@ -79,7 +76,7 @@ def _coverage(words: list[str], text: str) -> float:
     """Share of the question's words found in a text (Chinese: share of its character bigrams)."""
     if not words:
         return 0.0
-    if any("\u4e00" <= ch <= "\u9fff" for w in words for ch in w):
+    if any(has_han(w) for w in words):
         grams = [w[i:i + 2] for w in words for i in range(max(1, len(w) - 1))]
         return sum(1 for g in grams if g in text) / len(grams)
     have = {_singular(w) for w in re.findall(r"[\w-]+", text.lower())}
@@ -190,7 +187,7 @@ class Answerer:
         for r in rows:
             if self.kb.document(r["doc"]).language == language:
                 out.append(r)
-            elif r.get("indicator") and _is_chinese(r["indicator"]) == (language == "zh"):
+            elif r.get("indicator") and has_han(r["indicator"]) == (language == "zh"):
                 out.append(r | {"cross": True})
         return out
 
@@ -207,7 +204,7 @@ class Answerer:
             cos = float(np.dot(qv, v))
             width = 12 if q.language == "zh" else 90  # Chinese clauses are short and packed with figures
             if r.get("cross"):  # the sentence is in the other language: only the indicator's label can match
-                cover = _coverage(q.words, f"{r['indicator']} {r['unit'] if _is_chinese(r['unit']) == (q.language == 'zh') else ''}")
+                cover = _coverage(q.words, f"{r['indicator']} {r['unit'] if has_han(r['unit']) == (q.language == 'zh') else ''}")
             else:
                 cover = _coverage(q.words, f"{r['metric']} {r['unit']} {r.get('indicator') or ''} {self._context(r, s, e, width)}")
             score = 0.55 * cos + 0.45 * cover + (0.1 if (doc, s) in top else 0.0)
@@ -341,7 +338,7 @@ class Answerer:
                 org = ents.get(e.organization)
                 parent = ents.get(org.parent) if org is not None and org.parent else None
                 described = " ".join(x.label if hasattr(x, "label") else x for x in (e.role, org, parent) if x)
-                if _is_chinese(described):  # an English question finds 市长 as "mayor"
+                if has_han(described):  # an English question finds 市长 as "mayor"
                     described += " " + " ".join(x for x in (glossary.default().translate(e.role or ""),
                                                             org.label_en if org is not None else None) if x)
                 cover = _coverage(q.words, described)
@@ -375,7 +372,7 @@ def _abstain_zh(q: ParsedQuestion, ranked: list[Candidate]) -> str:
 
 def _person(p, ents, language: str = "en") -> str:
     org = ents.get(p.organization) if p.organization in ents else None
-    if _is_chinese(p.label):
+    if has_han(p.label):
         if language == "zh":
             return f"{p.label}（{(org.label if org else '')}{p.role or ''}）" if p.role else p.label
         role = glossary.default().translate(p.role or "") or p.role

@@ -37,6 +37,7 @@ from rdflib import Literal
 from rdflib.namespace import RDF, SKOS
 
 from ingest import glossary
+from ingest.language import has_han
 from ingest.records import DocumentRecord
 
 from .namespaces import ID, PKG, concept_iri, observation_iri
@@ -139,7 +140,7 @@ def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[st
                 phrases = Counter(translated[k] for k in norm_keys if k in translated)
             pref[language] = sorted(phrases, key=lambda p: (-phrases[p], len(p), p))[0]
         if not pref:  # figures with no metric phrase, grouped by their unit
-            pref["zh" if re.search(r"[\u4e00-\u9fff]", key) else "en"] = key
+            pref["zh" if has_han(key) else "en"] = key
         rule = "normalised phrase" if len(norm_keys) == 1 else f"embedding cosine >= {THRESHOLD}"
         if translations:
             rule += "; English by glossary translation" + (" joined to English phrases" if any(

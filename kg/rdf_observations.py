@@ -8,6 +8,7 @@ from rdflib import Literal
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, TIME, XSD
 
 from ingest import glossary
+from ingest.language import has_han
 from ingest.records import DocumentRecord, Observation
 
 from . import __version__
@@ -102,7 +103,7 @@ def shared_triples(records: dict[str, DocumentRecord]) -> list[tuple]:
                   (org, RDFS.label, Literal(rec.publisher))}
         for o in rec.observations:
             unit = concept_iri("unit", o.unit)
-            unit_lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in o.unit) else "en"
+            unit_lang = "zh" if has_han(o.unit) else "en"
             t |= {(unit, RDF.type, SKOS.Concept), (unit, SKOS.prefLabel, Literal(o.unit, lang=unit_lang)),
                   (unit, SKOS.inScheme, ID["scheme/units"])}
             if o.unit_zh:  # the counted noun as the document names it
