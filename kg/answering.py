@@ -27,7 +27,7 @@ from .index import passage_text
 from .indicators import unit_family
 from .namespaces import region_iri, span_iri
 from .observations import observations_query, rows as obs_rows
-from .question import CHINA, ParsedQuestion, parse
+from .question import ParsedQuestion, parse
 
 # Calibrated on the figure questions of the dev key and tests/keys/qa_en.jsonl: the
 # lowest score of a correct figure was 0.63, the highest score of the best figure
@@ -60,10 +60,12 @@ class Candidate:
     cover: float = 0.0  # share of the question's indicator words (Chinese: bigrams) the figure's text holds
 
 
-def _what(row: dict) -> str:
-    """What an English answer says a figure measures: the metric, or for a Chinese figure its
-    indicator's English label with the Chinese words beside it."""
-    return f"{row['indicator']}; in Chinese: {row['metric']}" if row.get("cross") else row["metric"]
+def _what(row: dict, language: str = "en") -> str:
+    """What an answer says a figure measures: the metric, or for a figure stated in the other
+    language its indicator's label in the question's language with the original words beside it."""
+    if not row.get("cross"):
+        return row["metric"]
+    return f"{row['indicator']}，英文原文：{row['metric']}" if language == "zh" else f"{row['indicator']}; in Chinese: {row['metric']}"
 
 
 def _singular(w: str) -> str:
@@ -150,8 +152,7 @@ class Answerer:
             r = c.row
             where = ", ".join(x for x in (r.get("region"), r.get("period"), r.get("group")) if x)
             if q.language == "zh":
-                what = f"{r['indicator']}，英文原文：{r['metric']}" if r.get("cross") else r["metric"]
-                parts.append(f"{r['quote']}（{'，'.join(x for x in (r.get('region'), r.get('period'), r.get('group')) if x)}；{what}）")
+                parts.append(f"{r['quote']}（{'，'.join(x for x in (r.get('region'), r.get('period'), r.get('group')) if x)}；{_what(r, 'zh')}）")
             else:
                 parts.append(f"{' '.join(r['quote'].split())} ({where}; {_what(r)})")
             doc, s, e = c.sentence
@@ -198,6 +199,9 @@ class Answerer:
         qv = self.kb.index.embedders.for_language(q.language).embed_query(passage_text(q.indicator or q.text))
         mv = self._embed_phrases([r["indicator"] if r.get("cross") else (r["metric"] or r["unit"]) for r in rows], q.language)
         top = {(h.doc_id, h.start) for h in hits[:5]}
+        future = bool(_FUTURE.search(q.text))
+        ratio_asked = bool(_RATIO_ASKED.search(q.text))
+        measure = _MEASURE_ASKED.search(q.text)
         out = []
         for r, v, sent in zip(rows, mv, sentences):
             doc, s, e = sent
@@ -210,12 +214,11 @@ class Answerer:
             score = 0.55 * cos + 0.45 * cover + (0.1 if (doc, s) in top else 0.0)
             if q.years and r.get("period") == (str(q.years[0]) if q.years[0] == q.years[1] else f"{q.years[0]}/{q.years[1]}"):
                 score += 0.1  # the very period asked about, not a range containing it
-            if (r["status"] != "actual") == bool(_FUTURE.search(q.text)):
+            if (r["status"] != "actual") == future:
                 score += 0.05
-            if _RATIO_ASKED.search(q.text) and r["unit"] == "ratio":
+            if ratio_asked and r["unit"] == "ratio":
                 score += 0.1  # "收入比" / "income ratio" asks for a ratio, not a rate near it
-            asked_measure = _MEASURE_ASKED.search(q.text)
-            if asked_measure and r["quote"].rstrip("以上左右多余").endswith(asked_measure.group(1)):
+            if measure and r["quote"].rstrip("以上左右多余").endswith(measure.group(1)):
                 score += 0.05  # "多少张" asks for a figure counted in 张
             out.append(Candidate(r, round(score, 4), sent, round(cover, 4)))
         return sorted(out, key=lambda c: -c.score)
@@ -286,7 +289,7 @@ class Answerer:
     def _about_region(self, q: ParsedQuestion, hits) -> list:
         """Passages that can speak for the region a question names: from a document about it,
         or naming it in the sentence. A question about Hunan is not answered from a text on Chongqing."""
-        codes = {r.code for r in q.regions if r.code != CHINA}
+        codes = q.places()
         if not codes:
             return list(hits)
         out = []
@@ -300,7 +303,7 @@ class Answerer:
 
     def _region_covered(self, q: ParsedQuestion) -> bool:
         """A question about a region no document names cannot be answered from the corpus."""
-        codes = [r.code for r in q.regions if r.code != CHINA]
+        codes = q.places()
         if not codes:
             return True
         return any(c in self._regions for c in codes)
@@ -327,7 +330,7 @@ class Answerer:
         """For 'who' questions: the person whose stated role and organization the question describes,
         else the first of the best passages that names a person. Returns (span, hit) or None."""
         best, best_cover = None, 0.0
-        codes = {r.code for r in q.regions if r.code != CHINA}
+        codes = q.places()
         for rec in self.kb.records.values():
             if codes and rec.subject_region not in codes:
                 continue  # "重庆市市长是谁" is not answered with another city's mayor

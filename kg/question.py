@@ -64,6 +64,10 @@ class ParsedQuestion:
         codes = [r.code for r in self.regions]
         return codes or ([CHINA] if self.national else [])
 
+    def places(self) -> set[str]:
+        """Codes of the regions below the nation that the question names."""
+        return {r.code for r in self.regions if r.code != CHINA}
+
 
 def parse(question: str, known: set[str] = frozenset()) -> ParsedQuestion:
     """Read the question's indicator, region, period, group and answer kind.
