@@ -83,15 +83,7 @@ def extract_entities(rec: DocumentRecord, gazetteer, subject=None,
     mentions: list[Mention] = []
     texts = [rec.quote(s) for s in rec.sentences]
     docs = list(nlp.pipe(texts, batch_size=32))
-
-    def add(ent: Entity, start: int, end: int, sent: int) -> Entity:
-        kept = entities.setdefault(ent.key, ent)
-        kept.aliases.add(rec.text[start:end])
-        for attr in ("parent", "region", "role", "organization", "date", "period", "plan", "code"):
-            if getattr(kept, attr) is None and getattr(ent, attr) is not None:
-                setattr(kept, attr, getattr(ent, attr))
-        mentions.append(Mention(start, end, ent.key, sent))
-        return kept
+    add = entity_adder(rec, entities, mentions)
 
     orgs_by_initials: dict[str, str] = {}
     for span, doc in zip(rec.sentences, docs):
@@ -132,6 +124,25 @@ def extract_entities(rec: DocumentRecord, gazetteer, subject=None,
     _events(rec, docs, date, entities, mentions, add, gazetteer)
     _goals(rec, docs, date, entities, add)
     return list(entities.values()), sorted(mentions, key=lambda m: (m.start, m.end))
+
+
+_MERGED = ("parent", "region", "role", "organization", "date", "period", "plan", "code", "label_en")
+
+
+def entity_adder(rec: DocumentRecord, entities: dict[str, Entity], mentions: list[Mention]):
+    """``add(entity, start, end, sentence)``: records a mention, keeping one entity per key (the
+    first one, completed with what later mentions know) and every surface form as an alias."""
+
+    def add(ent: Entity, start: int, end: int, sent: int) -> Entity:
+        kept = entities.setdefault(ent.key, ent)
+        kept.aliases.add(rec.text[start:end])
+        for attr in _MERGED:
+            if getattr(kept, attr) is None and getattr(ent, attr) is not None:
+                setattr(kept, attr, getattr(ent, attr))
+        mentions.append(Mention(start, end, ent.key, sent))
+        return kept
+
+    return add
 
 
 def region_mentions(rec: DocumentRecord, gazetteer) -> tuple[list[Entity], list[Mention]]:

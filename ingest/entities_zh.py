@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from . import glossary, words_zh
-from .entities import region_mentions, slug
+from .entities import entity_adder, region_mentions, slug
 from .records import DocumentRecord, Entity, Mention
 
 _STANDING = {"党中央", "中共中央", "国务院", "全国人大", "全国人大常委会", "全国政协", "中央军委", "省委", "市委", "县委",
@@ -39,20 +39,11 @@ def extract_entities(rec: DocumentRecord, gazetteer, subject: str | None = None)
     found, mentions = region_mentions(rec, gazetteer)
     entities: dict[str, Entity] = {e.key: e for e in found}
     region_names = {rec.text[m.start:m.end] for m in mentions}
-    taken = [(m.start, m.end) for m in mentions]
-
-    def add(ent: Entity, start: int, end: int, sent: int) -> Entity:
-        kept = entities.setdefault(ent.key, ent)
-        kept.aliases.add(rec.text[start:end])
-        for attr in ("role", "organization", "region", "label_en"):
-            if getattr(kept, attr) is None and getattr(ent, attr) is not None:
-                setattr(kept, attr, getattr(ent, attr))
-        mentions.append(Mention(start, end, ent.key, sent))
-        taken.append((start, end))
-        return kept
+    add = entity_adder(rec, entities, mentions)
 
     for span in rec.sentences:
-        words = _merged(_positioned(rec.quote(span)), rec.quote(span))
+        text = rec.quote(span)
+        words = _merged(_positioned(text), text)
         orgs: list[tuple[int, int, str]] = []  # (start, end, key) in the sentence
         for i, (w, flag, a, b) in enumerate(words):
             if not _is_org(w, flag):
@@ -61,7 +52,7 @@ def extract_entities(rec: DocumentRecord, gazetteer, subject: str | None = None)
             while j > 0 and (words[j - 1][0] in region_names or _PREFIX.match(words[j - 1][0])) and words[j - 1][3] == words[j][2]:
                 j -= 1
             start = words[j][2]
-            name = rec.quote(span)[start:b]
+            name = text[start:b]
             named = gazetteer.find_mentions(name, "zh")
             # "省委" in a provincial report is that province's; "湖南省人民政府" names its own
             region = named[0][2].code if named else (subject if re.match(r"[省市县区]", name) else None)
@@ -81,7 +72,7 @@ def extract_entities(rec: DocumentRecord, gazetteer, subject: str | None = None)
                 role, role_start = after[0], after[2]
             if role is None:
                 continue
-            org = next((key for s, e, key in orgs if e == role_start or (e <= role_start and not rec.quote(span)[e:role_start].strip("新闻 "))), None)
+            org = next((key for s, e, key in orgs if e == role_start or (e <= role_start and not text[e:role_start].strip("新闻 "))), None)
             add(Entity(f"person:{slug(w)}", "person", w, role=role, organization=org), span.start + a, span.start + b, span.index)
     return list(entities.values()), sorted(mentions, key=lambda m: (m.start, m.end))
 
