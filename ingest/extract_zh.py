@@ -71,8 +71,8 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
             if q in paired:
                 metric, (ms, me) = paired[q]
                 rule = "respectively"
-            elif re.fullmatch(r"(?:同比|比上年|较上年|比去年|较去年)?", metric) and clause_before(previous, clause):
-                metric, (ms, me) = clause_before(previous, clause)  # "收入2.4万亿元，同比增长5.6%": the same subject
+            elif re.fullmatch(r"(?:同比|比上年|较上年|比去年|较去年)?", metric) and (before := _clause_before(previous, clause)):
+                metric, (ms, me) = before  # "收入2.4万亿元，同比增长5.6%": the same subject
                 rule = "shared-subject"
             unit = q.unit or ("ratio" if metric.endswith("比") else "count")  # 收入比缩小至2.54
             if unit == "yuan" and (per := per_time(text, q)):
@@ -98,7 +98,7 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
                 period_start=period[0] if period else None, period_end=period[1] if period else None,
                 group=group.group(0) if group else None, qualifier=q.qualifier, status=status,
                 kind="change" if verb and _CHANGE.search(verb) else "level",
-                sentence=span.index, rule=f"{RULE_VERSION}:{rule}", unit_zh=unit_zh if unit != unit_zh else None,
+                sentence=span.index, rule=f"{RULE_VERSION}:{rule}", unit_zh=unit_zh,
             ))
     return out
 
@@ -120,7 +120,7 @@ def _count(text: str, q: Quantity, metric: str, span: tuple[int, int], list_per)
     return metric, span, unit, unit_zh, rule
 
 
-def clause_before(previous: dict, clause: int):
+def _clause_before(previous: dict, clause: int):
     """The metric of the last figure in a clause before this one, if any."""
     earlier = [c for c in previous if c < clause]
     return previous[max(earlier)] if earlier else None
@@ -132,7 +132,9 @@ def _applicable(text: str, mentions: list, pos: int) -> list:
     clause = _clause_start(text, pos)
     end = _CLAUSE.search(text, pos)
     end = end.start() if end else len(text)
-    return [m for m in mentions if clause <= m[0] < end or (m[0] == _LEAD.match(text).end() if _LEAD.match(text) else m[0] == 0)]
+    lead = _LEAD.match(text)
+    opening = lead.end() if lead else 0
+    return [m for m in mentions if clause <= m[0] < end or m[0] == opening]
 
 
 def _clause_start(text: str, pos: int) -> int:

@@ -87,7 +87,8 @@ def normalise(metric: str, region_names: set[str] | None = None) -> str:
 def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[str] | None = None):
     """Group observations into indicator concepts.
 
-    Returns ``{concept_key: {"label": str, "labels": [(phrase, lang)], "members": [(doc_id, Observation)]}}``.
+    Returns ``{concept_key: {"pref": {lang: label}, "labels": [(phrase, lang)], "members": [(doc_id, Observation)],
+    "rule": str}}``.
     ``embed(phrases, language) -> np.ndarray`` (L2-normalised rows) enables step 2,
     which compares phrases of the same language only.
     """
@@ -145,8 +146,8 @@ def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[st
         if translations:
             rule += "; English by glossary translation" + (" joined to English phrases" if any(
                 lang == "en" for _, lang in labels) else "")
-        concepts[key] = {"label": pref.get("en") or next(iter(pref.values()), key), "labels": sorted(labels | translations),
-                         "pref": pref, "members": [(d, o) for d, o, _ in members], "rule": rule}
+        concepts[key] = {"pref": pref, "labels": sorted(labels | translations),
+                         "members": [(d, o) for d, o, _ in members], "rule": rule}
     return concepts
 
 
