@@ -35,6 +35,21 @@ TINY_MANIFEST = (
 )
 
 
+def processed(tmp_path, text, title="Test Note", issued="2021-06-15", name="note.txt", language="en"):
+    """The record of one document written for a test (no knowledge base, no embedding)."""
+    from ingest import process
+
+    folder = tmp_path / "docs"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return process(folder / name, {"title": title, "issued": issued, "language": language})
+
+
+def figures(rec):
+    """A record's observations by the text of their figure."""
+    return {rec.text[o.start:o.end]: o for o in rec.observations}
+
+
 @pytest.fixture
 def tiny_corpus(tmp_path) -> Path:
     folder = tmp_path / "corpus"

@@ -120,28 +120,28 @@ def test_an_answer_follows_an_edited_document_after_ingest(make_kb, tiny_corpus)
     assert kb.ask(question).answer.startswith("5.6")
 
 
-def test_how_many_points_is_answered_with_percentage_points_not_counts(make_kb, tmp_path):
-    folder = tmp_path / "points"
+def _kb_over(make_kb, tmp_path, text: str):
+    """A knowledge base (hashing embedder) over one English document written for the test."""
+    folder = tmp_path / "one"
     folder.mkdir()
-    (folder / "delta.txt").write_text(
-        "Delta Province Education Report\n\n"
-        "In Delta Province the gross enrollment rate of higher education rose 8 percentage points in 2025. "
-        "Delta Province built 12 new universities in 2025.\n", encoding="utf-8")
+    (folder / "delta.txt").write_text(text, encoding="utf-8")
     kb = make_kb()
     kb.ingest([folder])
+    return kb
+
+
+def test_how_many_points_is_answered_with_percentage_points_not_counts(make_kb, tmp_path):
+    kb = _kb_over(make_kb, tmp_path, "Delta Province Education Report\n\n"
+                  "In Delta Province the gross enrollment rate of higher education rose 8 percentage points in 2025. "
+                  "Delta Province built 12 new universities in 2025.\n")
     ans = kb.ask("By how many percentage points did the gross enrollment rate of higher education rise in 2025?")
     assert ans.answered and ans.answer.startswith("8 percentage points"), ans.answer
     assert kb.ask("How many universities were built in 2025?").answer.startswith("12")
 
 
 def test_a_question_in_yuan_is_not_answered_with_a_growth_rate(make_kb, tmp_path):
-    folder = tmp_path / "money"
-    folder.mkdir()
-    (folder / "delta.txt").write_text(
-        "Delta Province Income Report\n\n"
-        "In 2025 the per capita disposable income of residents of Delta Province grew 6%. "
-        "The per capita disposable income of residents of Delta Province reached 30,000 yuan in 2025.\n", encoding="utf-8")
-    kb = make_kb()
-    kb.ingest([folder])
+    kb = _kb_over(make_kb, tmp_path, "Delta Province Income Report\n\n"
+                  "In 2025 the per capita disposable income of residents of Delta Province grew 6%. "
+                  "The per capita disposable income of residents of Delta Province reached 30,000 yuan in 2025.\n")
     ans = kb.ask("What was the per capita disposable income of residents in yuan in 2025?")
     assert ans.answered and ans.answer.startswith("30,000 yuan") and "6%" not in ans.answer, ans.answer

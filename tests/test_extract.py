@@ -4,20 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-import ingest
+from conftest import figures, processed
 from ingest.periods import DocDate, find_times_en, plan_period
 from ingest.quantities import find_quantities_en
-
-
-def _doc(tmp_path, text, title="Test Note", issued="2021-06-15", name="note.txt"):
-    folder = tmp_path / "docs"
-    folder.mkdir(exist_ok=True)
-    (folder / name).write_text(text, encoding="utf-8")
-    return ingest.process(folder / name, {"title": title, "issued": issued, "language": "en"})
-
-
-def _obs(rec):
-    return {rec.text[o.start:o.end]: o for o in rec.observations}
 
 
 # -- values, units, qualifiers -------------------------------------------------
@@ -86,9 +75,9 @@ def test_time_expressions_resolve_to_periods(sentence, date, expected):
 
 
 def test_period_comes_from_the_sentence_or_a_framing_sentence_before_it(tmp_path):
-    rec = _doc(tmp_path, "By the end of 2020, pension coverage reached 91%. Medical insurance covered 95% of residents.\n\n"
+    rec = processed(tmp_path, "By the end of 2020, pension coverage reached 91%. Medical insurance covered 95% of residents.\n\n"
                          "The number is expected to reach 3.5 million by the end of 2020. The city also helped 675,400 villagers.\n")
-    o = _obs(rec)
+    o = figures(rec)
     assert (o["91%"].period_start, o["95%"].period_start) == (2020, 2020)
     assert o["3.5 million"].period_start == 2020
     assert o["675,400"].period_start is None, "a time inside another figure's clause does not carry over"
@@ -97,29 +86,29 @@ def test_period_comes_from_the_sentence_or_a_framing_sentence_before_it(tmp_path
 # -- metric, unit, group -------------------------------------------------------
 
 def test_counted_nouns_become_units_and_people_count_as_persons(tmp_path):
-    rec = _doc(tmp_path, "The county established 697 village-level art teams. It trained 265 village doctors. "
+    rec = processed(tmp_path, "The county established 697 village-level art teams. It trained 265 village doctors. "
                          "It helped 675,400 villagers shake off poverty.\n")
-    o = _obs(rec)
+    o = figures(rec)
     assert o["697"].unit == "art teams" and o["697"].metric == "village-level art teams"
     assert o["265"].unit == "village doctors"
     assert o["675,400"].unit == "persons"
 
 
 def test_metric_is_the_subject_of_the_verb_and_number_of_names_the_unit(tmp_path):
-    rec = _doc(tmp_path, "The coverage rate of township kindergartens reached 93.7%. "
+    rec = processed(tmp_path, "The coverage rate of township kindergartens reached 93.7%. "
                          "The number of beds in medical institutions per 1,000 people has reached 6.51.\n")
-    o = _obs(rec)
+    o = figures(rec)
     assert o["93.7%"].metric == "coverage rate of township kindergartens" and o["93.7%"].unit == "percent"
     assert o["6.51"].unit == "beds per 1,000 people"
     assert o["6.51"].metric.startswith("number of beds in medical institutions per 1,000 people")
 
 
 def test_respectively_pairs_each_figure_with_its_own_item(tmp_path):
-    rec = _doc(tmp_path, "The number of people participating in pension insurance, basic medical insurance, "
+    rec = processed(tmp_path, "The number of people participating in pension insurance, basic medical insurance, "
                          "unemployment insurance, and work-related injury insurance reached 999 million, 1.36 billion, "
                          "217 million, and 268 million, respectively. The average minimum living standards for urban "
                          "and rural residents reached 678 yuan/person·month and 5962 yuan/person·year respectively.\n")
-    o = _obs(rec)
+    o = figures(rec)
     assert o["999 million"].metric == "number of people participating in pension insurance"
     assert o["1.36 billion"].metric == "number of people participating in basic medical insurance"
     assert o["268 million"].metric == "number of people participating in work-related injury insurance"
@@ -129,25 +118,25 @@ def test_respectively_pairs_each_figure_with_its_own_item(tmp_path):
 
 
 def test_shared_subject_with_several_figures(tmp_path):
-    rec = _doc(tmp_path, "The reimbursement rate at designated hospitals is stable at 83%, and the coverage rate "
+    rec = processed(tmp_path, "The reimbursement rate at designated hospitals is stable at 83%, and the coverage rate "
                          "has reached more than 99%.\n")
-    o = _obs(rec)
+    o = figures(rec)
     assert o["83%"].metric == "reimbursement rate at designated hospitals"
     assert o["more than 99%"].metric == "coverage rate" and o["more than 99%"].qualifier == "more than"
 
 
 def test_pronoun_subject_takes_the_previous_figure_metric(tmp_path):
-    rec = _doc(tmp_path, "Since 2016, a total of 2.97 million jobs have been created. The number is expected to reach 3.5 million.\n")
-    o = _obs(rec)
+    rec = processed(tmp_path, "Since 2016, a total of 2.97 million jobs have been created. The number is expected to reach 3.5 million.\n")
+    o = figures(rec)
     assert o["3.5 million"].unit == "jobs" and o["3.5 million"].status == "expected"
 
 
 # -- status and kind -------------------------------------------------------------
 
 def test_status_and_kind(tmp_path):
-    rec = _doc(tmp_path, "By 2025, the coverage rate will reach 95%. The city will provide 50,000 training sessions. "
+    rec = processed(tmp_path, "By 2025, the coverage rate will reach 95%. The city will provide 50,000 training sessions. "
                          "The outpatient rate increased by 150%. Coverage reached 90% in 2020.\n", issued="2021-03-01")
-    o = _obs(rec)
+    o = figures(rec)
     assert o["95%"].status == "target" and o["95%"].period_start == 2025
     assert o["50,000"].status == "planned"
     assert o["150%"].kind == "change"
@@ -157,25 +146,25 @@ def test_status_and_kind(tmp_path):
 # -- regions -----------------------------------------------------------------------
 
 def test_regions_default_to_the_subject_and_follow_explicit_mentions(tmp_path):
-    rec = _doc(tmp_path, "Haiyan County in Zhejiang trained 265 village doctors. The county now has 121 service circles. "
+    rec = processed(tmp_path, "Haiyan County in Zhejiang trained 265 village doctors. The county now has 121 service circles. "
                          "In Jiujiang City, Jiangxi Province, 40 clinics opened.\n",
                title="Public services in Haiyan, Zhejiang")
     assert rec.subject_region == "330424"
-    o = _obs(rec)
+    o = figures(rec)
     assert o["121"].region == "330424", "'the county' is the subject region"
     assert o["40"].region in ("360400", "360000")
     assert o["265"].region in ("330424", "330000")
 
 
 def test_a_national_document_places_its_figures_in_china(tmp_path):
-    rec = _doc(tmp_path, "China News Service, Beijing, January 11. Nationwide, 85% of schools met the standard.\n",
+    rec = processed(tmp_path, "China News Service, Beijing, January 11. Nationwide, 85% of schools met the standard.\n",
                title="Press conference on public services")
     assert rec.subject_region == "100000"
     assert [o.region for o in rec.observations] == ["100000"]
 
 
 def test_every_observation_span_is_exact(tmp_path):
-    rec = _doc(tmp_path, "Coverage reached 93.7%, and 2.97 million jobs were created; the ratio was 1.58:1.\n")
+    rec = processed(tmp_path, "Coverage reached 93.7%, and 2.97 million jobs were created; the ratio was 1.58:1.\n")
     for o in rec.observations:
         assert rec.text[o.start:o.end] in ("93.7%", "2.97 million", "1.58:1")
         if o.metric_start is not None:
@@ -183,11 +172,11 @@ def test_every_observation_span_is_exact(tmp_path):
 
 
 def test_comparison_baselines_changes_and_raised_objects(tmp_path):
-    rec = _doc(tmp_path, "By the end of 2022, the province had built 1,280 health centers. The enrollment rate rose to 98.2%, "
+    rec = processed(tmp_path, "By the end of 2022, the province had built 1,280 health centers. The enrollment rate rose to 98.2%, "
                          "up 3.5 percentage points from 2017. The province aims to raise the coverage of elderly care "
                          "services to 90% by 2025. The subsidy for the elderly aged over 80 reached 1,500 yuan a year.\n",
                title="Guangdong public services", issued="2024-03-05")
-    o = _obs(rec)
+    o = figures(rec)
     assert o["98.2%"].kind == "level" and o["98.2%"].period_start == 2022, "'from 2017' is the baseline, not the period"
     assert o["3.5 percentage points"].kind == "change"
     assert o["90%"].metric == "coverage of elderly care services" and o["90%"].status == "target"
@@ -196,8 +185,8 @@ def test_comparison_baselines_changes_and_raised_objects(tmp_path):
 
 
 def test_respectively_over_places_pairs_regions(tmp_path):
-    rec = _doc(tmp_path, "Shenzhen and Zhuhai reported average life expectancy of 83.5 and 82.9 years respectively.\n",
+    rec = processed(tmp_path, "Shenzhen and Zhuhai reported average life expectancy of 83.5 and 82.9 years respectively.\n",
                title="Guangdong health")
-    o = _obs(rec)
+    o = figures(rec)
     assert (o["83.5"].region, o["82.9 years"].region) == ("440300", "440400")
     assert o["83.5"].metric == o["82.9 years"].metric == "average life expectancy"

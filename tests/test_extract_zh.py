@@ -3,7 +3,7 @@ rates per head, lists without 分别, regions by clause, periods framed by parag
 
 import pytest
 
-from ingest.pipeline import process
+from conftest import figures, processed
 
 REPORT = """2026年湖北省某市政府工作报告
 一、2025年工作回顾
@@ -21,14 +21,12 @@ REPORT = """2026年湖北省某市政府工作报告
 
 @pytest.fixture(scope="module")
 def record(tmp_path_factory):
-    path = tmp_path_factory.mktemp("zh") / "2026-report.txt"
-    path.write_text(REPORT, encoding="utf-8")
-    return process(path, {"title": "2026年宜昌市政府工作报告", "issued": "2026-01-20", "language": "zh"})
+    return processed(tmp_path_factory.mktemp("zh"), REPORT, "2026年宜昌市政府工作报告", "2026-01-20", language="zh")
 
 
 @pytest.fixture(scope="module")
 def by_quote(record):
-    return {record.text[o.start:o.end]: o for o in record.observations}
+    return figures(record)
 
 
 def test_counted_nouns_get_english_units_from_the_glossary(by_quote):
@@ -79,9 +77,7 @@ PLANS = """2026年某省政府工作报告
 
 
 def test_plan_periods_and_targets(tmp_path):
-    path = tmp_path / "plans.txt"
-    path.write_text(PLANS, encoding="utf-8")
-    rec = process(path, {"title": "2026年湖南省政府工作报告", "issued": "2026-02-03", "language": "zh"})
+    rec = processed(tmp_path, PLANS, "2026年湖南省政府工作报告", "2026-02-03", language="zh")
     got = {rec.text[o.start:o.end]: (o.period_start, o.period_end, o.status) for o in rec.observations}
     assert got["320万人"] == (2021, 2025, "actual")  # 五年来, looking back from a report of February 2026
     assert got["60万人以上"] == (2026, 2026, "target") and got["5.5%左右"][2] == "target"  # 今年主要预期目标
@@ -98,9 +94,7 @@ ENTITIES = """2026年重庆市政府工作报告
 
 
 def test_organizations_and_people_in_chinese_text(tmp_path):
-    path = tmp_path / "entities.txt"
-    path.write_text(ENTITIES, encoding="utf-8")
-    rec = process(path, {"title": "2026年重庆市政府工作报告", "issued": "2026-01-28", "language": "zh"})
+    rec = processed(tmp_path, ENTITIES, "2026年重庆市政府工作报告", "2026-01-28", language="zh")
     ents = {e.label: e for e in rec.entities}
     mayor = ents["胡衡华"]
     assert mayor.type == "person" and mayor.role == "市长" and mayor.organization == ents["重庆市人民政府"].key
@@ -129,10 +123,8 @@ STANDARD = """某省基本公共服务实施标准（2023年版）
 
 
 def test_amounts_per_person_and_period_in_an_implementation_standard(tmp_path):
-    path = tmp_path / "standard.txt"
-    path.write_text(STANDARD, encoding="utf-8")
-    rec = process(path, {"title": "某省基本公共服务实施标准（2023年版）", "issued": "2023-06-01", "language": "zh"})
-    got = {rec.text[o.start:o.end]: o for o in rec.observations}
+    rec = processed(tmp_path, STANDARD, "某省基本公共服务实施标准（2023年版）", "2023-06-01", language="zh")
+    got = figures(rec)
     assert got["94元"].unit == "yuan per person per year" and got["94元"].metric == "人均基本公共卫生服务经费补助标准"
     assert got["80元"].unit == got["90元"].unit == "yuan per person per month"  # the list shares 每人每月
     assert not any(q.startswith(("6岁", "64岁")) for q in got)  # age ranges name who is served
@@ -145,10 +137,8 @@ PRESS = """国家医保局举行新闻发布会
 
 
 def test_a_press_release_dated_lead_same_subject_and_spokesperson(tmp_path):
-    path = tmp_path / "press.txt"
-    path.write_text(PRESS, encoding="utf-8")
-    rec = process(path, {"title": "国家医保局举行新闻发布会", "issued": "2025-01-15", "language": "zh"})
-    got = {rec.text[o.start:o.end]: o for o in rec.observations}
+    rec = processed(tmp_path, PRESS, "国家医保局举行新闻发布会", "2025-01-15", language="zh")
+    got = figures(rec)
     insured = got["13.26亿人"]
     assert (insured.period_start, insured.status, insured.region) == (2024, "actual", "100000")  # 截至2024年底, not the date
     assert got["5.6%"].metric == "全国职工医保统筹基金收入" and got["5.6%"].kind == "change"  # 同比增长: the same subject
