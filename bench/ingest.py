@@ -4,7 +4,7 @@
 Everything runs in a fresh temporary home on a temporary *copy* of the corpus
 (so the edit step never touches the shipped files):
 
-1. **model load** -- the embedder (``kg.embedders.load``, plus one warm-up
+1. **model load** -- the embedder (``kg.search.embedders.load``, plus one warm-up
    embedding) and the spaCy sentence splitters are loaded and timed on their
    own, so the build figures below exclude model loading;
 2. **cold build** -- ``KnowledgeBase.ingest`` into the empty home: documents/s,
@@ -112,7 +112,7 @@ def languages_of(folders: list[Path]) -> set[str]:
 
 def load_models(embedder_name: str, languages: set[str]):
     """Load the embedder and the sentence splitters; (embedder, seconds for each)."""
-    from kg import embedders
+    from kg.search import embedders
     from ingest import sentences
 
     c0, t0 = cpu_seconds(), time.perf_counter()

@@ -4,8 +4,8 @@ Public API: ``process(path, meta)`` -> ``DocumentRecord``; ``read_file``;
 ``ReaderError``; ``SUPPORTED_SUFFIXES``; ``manifest.load``.
 """
 
-from .pipeline import file_sha256, process
-from .readers import SUPPORTED_SUFFIXES, ReaderError, read_file
-from .records import DocumentRecord, Span
+from ingest.pipeline import file_sha256, process
+from ingest.readers import SUPPORTED_SUFFIXES, ReaderError, read_file
+from ingest.records import DocumentRecord, Span
 
 __all__ = ["process", "file_sha256", "read_file", "ReaderError", "SUPPORTED_SUFFIXES", "DocumentRecord", "Span"]

@@ -23,8 +23,7 @@ from pyoxigraph import RdfFormat, parse
 from ontology import REGIONS_FILE
 from ontology import path as ontology_path
 
-from . import words_zh
-from .language import is_han
+from ingest.language import is_han
 
 REGION_BASE = "https://policykg.org/id/region/"
 CHINA = "100000"
@@ -281,7 +280,7 @@ class Gazetteer:
                 match = None
             elif match and not match.endswith(_ZH_SUFFIXES) and not (spans and spans[-1][1] == i):
                 # a bare name must be a word of its own: not 保定 in 医保定点
-                words = words if words is not None else words_zh.boundaries(text)
+                words = words if words is not None else _word_boundaries(text, "zh")
                 if i not in words or i + len(match) not in words:
                     match = None
             if match:
@@ -419,3 +418,10 @@ def _read_turtle(ttl: Path) -> list[tuple[Region, list[tuple[str, str]]]]:
 def default() -> Gazetteer:
     """The gazetteer of the shipped ``ontology/regions.ttl``, loaded once."""
     return Gazetteer()
+
+
+def _word_boundaries(text: str, language: str) -> set[int]:
+    """Offsets where the language's word segmenter puts a boundary (its pack's, loaded on first use)."""
+    from ingest import lang
+
+    return lang.get(language).word_boundaries(text)

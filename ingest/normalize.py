@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from .readers import ExtractedText
+from ingest.readers import ExtractedText
 
 # Words that only ever label page controls. A line made of nothing else is furniture.
 _CONTROL_WORDS = {

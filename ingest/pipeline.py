@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from . import language as lang
-from . import entities, entities_zh, extract, extract_zh, normalize, places, sentences
-from .readers import ReaderError, read_file
-from .records import DocumentRecord, Span
+from ingest import lang, normalize, places, sentences
+from ingest.gazetteer import default as default_gazetteer
+from ingest.readers import ReaderError, read_file
+from ingest.records import DocumentRecord, Span
 
-__all__ = ["process", "file_sha256", "ReaderError"]
+__all__ = ["process", "file_sha256", "ReaderError", "RULE_SETS"]
+
+# Versions of the language-neutral rules that shape a record (the language packs declare
+# their own): bump one when its rules change, so every document is re-processed.
+RULE_SETS = {"readers": "1", "normalize": "1", "sentences": "1", "places": "1", "gazetteer": "1", "entities": "1"}
 
 
 def file_sha256(path: Path) -> str:
@@ -36,7 +40,8 @@ def process(path: str | Path, meta: dict[str, str] | None = None, sha256: str | 
     if not paras:
         raise ReaderError(f"{path.name}: no text left once page furniture is removed")
     language = meta.get("language") or lang.detect(extracted.text)
-    spans = sentences.split(extracted.text, paras, language)
+    pack = lang.get(language)
+    spans = pack.split_sentences(extracted.text, paras) if pack else sentences.split(extracted.text, paras, language)
     title = meta.get("title") or extracted.title or _first_line(extracted.text, paras[0])
     rec = DocumentRecord(
         doc_id=path.stem,
@@ -57,23 +62,17 @@ def process(path: str | Path, meta: dict[str, str] | None = None, sha256: str | 
         pages=list(extracted.pages),
         segmenter=sentences.describe(language),
     )
-    _add_observations(rec)
+    _add_observations(rec, pack)
     return rec
 
 
-def _add_observations(rec: DocumentRecord) -> None:
-    """The document's subject region and its figures, for the languages extraction supports."""
-    from .gazetteer import default
-
-    gaz = default()
+def _add_observations(rec: DocumentRecord, pack) -> None:
+    """The document's subject region, and its figures and entities as its language pack reads them."""
+    gaz = default_gazetteer()
     region = places.subject_region(gaz, rec.title, rec.text, rec.language)
     rec.subject_region = region.code if region else None
-    if rec.language == "en":
-        rec.observations = extract.extract(rec, regions=gaz, subject=region)
-        rec.entities, rec.mentions = entities.extract_entities(rec, gaz, subject=region)
-    elif rec.language == "zh":
-        rec.observations = extract_zh.extract(rec, regions=gaz, subject=region)
-        rec.entities, rec.mentions = entities_zh.extract_entities(rec, gaz, subject=rec.subject_region)
+    if pack is not None:
+        rec.observations, rec.entities, rec.mentions = pack.extract(rec, gaz, region)
 
 
 def _first_line(text: str, para: normalize.ParagraphSpan) -> str:

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .gazetteer import Gazetteer, Region
+from ingest.gazetteer import CHINA, Gazetteer, Region
 
-CHINA = "100000"
 _LEVEL_RANK = {"nation": 0, "province": 1, "prefecture": 2, "county": 3}
 
 

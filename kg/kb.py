@@ -11,59 +11,24 @@ CLI, Gradio app and HTTP endpoint are thin shells over it::
 from __future__ import annotations
 
 import threading
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
-from rdflib import Graph
+from ingest.lang import detect as detect_language
+from kg.build import Builder, IngestReport, Progress
+from kg.config import Settings
+from kg.graph.entity_queries import entities_query, entity_facts_query, mentions_query
+from kg.graph.namespaces import PREFIXES, region_iri, span_iri
+from kg.graph.observations import Trace, observations_query, prologue, trace_query
+from kg.graph.observations import rows as obs_rows
+from kg.graph.sparql import QueryResult
+from kg.graph.store import TripleStore, open_store
+from kg.qa.answer import Answer, Citation
+from kg.search import embedders
+from kg.search.index import Hit, PhraseVectors, SearchIndex
+from kg.state import State
 
-import ingest
-from ingest import manifest
-from ingest.language import detect as detect_language
-from ingest.sentences import config_key
-from ontology import ONTOLOGY_FILE, REGIONS_FILE, STANDARD_FILE, path as ontology_path
-
-from . import embedders
-from .answer import Answer, Citation
-from .config import Settings
-from .index import Hit, PhraseVectors, SearchIndex
-from .indicators import cluster, indicator_triples
-from .namespaces import (ENTITY_GRAPH, INDICATOR_GRAPH, ONTOLOGY_GRAPH, PREFIXES, REGION_GRAPH, SHARED_GRAPH,
-                         STANDARD_GRAPH, doc_graph, region_iri, span_iri)
-from .entity_queries import entities_query, entity_facts_query, mentions_query
-from .observations import Trace, observations_query, prologue, trace_query
-from .observations import rows as obs_rows
-from .rdf_document import document_triples
-from .rdf_entities import entity_triples, mention_triples, service_area_links
-from .rdf_observations import observation_triples, shared_triples
-from .sparql import QueryResult
-from .state import State, fingerprint
-from .store import TripleStore, open_store
-
-Progress = Callable[[int, int, str], None]
-
-
-@dataclass
-class IngestReport:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
-    embedded: int = 0  # sentences embedded in this run
-    seconds: float = 0.0
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
-
-    def to_json(self) -> dict:
-        return {k: getattr(self, k) for k in ("added", "updated", "unchanged", "removed", "embedded", "seconds")} | {
-            "failed": [{"path": p, "reason": r} for p, r in self.failed],
-            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
-        }
+__all__ = ["KnowledgeBase", "EmptyKnowledgeBase", "IngestReport"]
 
 
 class EmptyKnowledgeBase(RuntimeError):
@@ -86,8 +51,8 @@ class KnowledgeBase:
             self.home.mkdir(parents=True, exist_ok=True)
         self.state = State(self.home)
         self._store: TripleStore | None = None
-        chosen = embedders.EmbedderSet({"en": self.settings.embedder, "zh": self.settings.embedder_zh}, instance=embedder)
-        self.index = SearchIndex(self.home / "index", chosen)
+        chosen = embedders.EmbedderSet(self.settings.embedders(), instance=embedder)
+        self.index = SearchIndex(self.home / "index", chosen, vector_backend=self.settings.vector_index)
         self.index.load()
         self._records = None
         self._lock = threading.RLock()  # the app builds in a thread while it answers
@@ -129,142 +94,13 @@ class KnowledgeBase:
         if self.read_only:
             raise RuntimeError("this knowledge base was opened read-only")
         with self._lock:
-            return self._ingest(paths, progress)
+            records = dict(self.records)
+            builder = Builder(self.settings.corpus, self.store, self.index, self.state, self.phrase_embedder())
+            report = builder.run(paths, records, progress)
+            self._records = records
+            return report
 
-    def _ingest(self, paths, progress) -> IngestReport:
-        t0 = time.perf_counter()
-        store = self.store  # take the write lock before touching anything
-        report = IngestReport()
-        roots = [Path(p).resolve() for p in (paths or [self.settings.corpus])]
-        files = self._discover(roots, report)
-        records = dict(self.records)
-        seen: set[str] = set()
-        stale = self.index.stale_embedder({r.language for r in records.values()})
-        for i, (path, meta) in enumerate(files):
-            if progress:
-                progress(i, len(files), path.name)
-            doc_id = path.stem
-            if doc_id in seen:
-                report.failed.append((str(path), f"another file named {doc_id}.* was ingested in this run; file stems must be unique"))
-                continue
-            seen.add(doc_id)
-            try:
-                self._ingest_one(path, meta, records, report, stale)
-            except ingest.ReaderError as exc:
-                report.failed.append((str(path), str(exc)))
-            except (OSError, ValueError, UnicodeError) as exc:
-                report.failed.append((str(path), f"{path.name}: {exc}"))
-            except Exception as exc:  # a fault of ours on one document must not lose the others
-                report.failed.append((str(path), f"{path.name}: could not be processed ({type(exc).__name__}: {exc}); "
-                                                 "please report it"))
-        if progress:
-            progress(len(files), len(files), "")
-        self._remove_missing(roots, seen, records, report)
-        if stale:
-            for doc_id, rec in records.items():
-                if doc_id not in report.added + report.updated:
-                    report.embedded += self.index.embed_document(rec, None)
-        self._ensure_vocabularies(store)
-        if report.changed or stale or len(self.index) != sum(len(r.sentences) for r in records.values()):
-            self.index.rebuild(records)
-        if report.changed or stale or not {INDICATOR_GRAPH, ENTITY_GRAPH} <= store.graphs():
-            store.replace_graph(INDICATOR_GRAPH, self._indicator_triples(records))
-            store.replace_graph(SHARED_GRAPH, shared_triples(records))
-            store.replace_graph(ENTITY_GRAPH, entity_triples(records) + self._service_links(records))
-        self.state.save()
-        self.store.flush()
-        self._records = records
-        report.seconds = round(time.perf_counter() - t0, 3)
-        return report
-
-    def _discover(self, roots: list[Path], report: IngestReport) -> list[tuple[Path, dict]]:
-        found = []
-        for root in roots:
-            if root.is_file():
-                found.append((root, manifest.load(root.parent).get(root.name, {})))
-                continue
-            if not root.is_dir():
-                report.failed.append((str(root), f"{root}: no such file or folder"))
-                continue
-            try:
-                rows = manifest.load(root)
-            except (ValueError, OSError, UnicodeError) as exc:
-                report.failed.append((str(root / manifest.MANIFEST_NAME), str(exc)))
-                rows = {}
-            for p in sorted(root.rglob("*")):
-                if not p.is_file() or any(part.startswith(".") for part in p.relative_to(root).parts):
-                    continue
-                if p.name == manifest.MANIFEST_NAME:
-                    continue
-                if p.suffix.lower() not in ingest.SUPPORTED_SUFFIXES:
-                    report.skipped.append((str(p), f"unsupported file type {p.suffix or '(none)'}"))
-                    continue
-                found.append((p, rows.get(p.name, {}) if p.parent == root else manifest.load(p.parent).get(p.name, {})))
-        return found
-
-    def _ingest_one(self, path: Path, meta: dict, records: dict, report: IngestReport, stale: bool) -> None:
-        doc_id = path.stem
-        sha = ingest.file_sha256(path)
-        fp = fingerprint(sha, meta, config_key())
-        entry = self.state.docs.get(doc_id)
-        if entry and entry["source"] != str(path) and Path(entry["source"]).exists():
-            raise ValueError(f"a document with the id {doc_id!r} is already ingested from {entry['source']}")
-        if entry and entry["fingerprint"] == fp and doc_id in records:
-            report.unchanged.append(doc_id)
-            return
-        rec = ingest.process(path, meta, sha256=sha)
-        self.store.replace_graph(doc_graph(doc_id), document_triples(rec, fp) + observation_triples(rec, fp)
-                                 + mention_triples(rec))
-        report.embedded += self.index.embed_document(rec, None if stale else records.get(doc_id))
-        self.state.put(rec, fp)
-        (report.updated if doc_id in records else report.added).append(doc_id)
-        records[doc_id] = rec
-
-    def _remove_missing(self, roots, seen, records, report) -> None:
-        for doc_id, entry in list(self.state.docs.items()):
-            src = Path(entry["source"])
-            under = any(r.is_dir() and src.is_relative_to(r) for r in roots) or src in roots
-            if doc_id not in seen and under and not src.exists():
-                self.store.remove_graph(doc_graph(doc_id))
-                self.index.drop_document(doc_id)
-                self.state.drop(doc_id)
-                records.pop(doc_id, None)
-                report.removed.append(doc_id)
-
-    def _ensure_vocabularies(self, store: TripleStore) -> None:
-        """Load the ontology and the region gazetteer into their graphs when they changed."""
-        for graph, name in ((ONTOLOGY_GRAPH, ONTOLOGY_FILE), (REGION_GRAPH, REGIONS_FILE), (STANDARD_GRAPH, STANDARD_FILE)):
-            path = ontology_path(name)
-            digest = ingest.file_sha256(path)
-            if self.state.vocabularies.get(name) == digest and graph in store.graphs():
-                continue
-            g = Graph()
-            g.parse(path, format="turtle")
-            store.replace_graph(graph, list(g))
-            self.state.vocabularies[name] = digest
-
-    def _service_links(self, records) -> list[tuple]:
-        from rdflib.namespace import SKOS
-
-        g = Graph().parse(ontology_path(STANDARD_FILE), format="turtle")
-        catalogue = []
-        for concept, label in g.subject_objects(SKOS.prefLabel):
-            if getattr(label, "language", None) == "en" and (concept, SKOS.notation, None) in g:
-                aspect = g.value(concept, SKOS.broader) or concept
-                catalogue.append((concept, str(label), aspect))
-        return service_area_links(records, sorted(catalogue), self._phrase_embedder())
-
-    def _indicator_triples(self, records) -> list[tuple]:
-        from ingest.gazetteer import default
-
-        gaz = default()
-        names = set()
-        for rec in records.values():
-            for code in {o.region for o in rec.observations if o.region}:
-                names |= gaz.names(code)
-        return indicator_triples(cluster(records, embed=self._phrase_embedder(), region_names=names))
-
-    def _phrase_embedder(self):
+    def phrase_embedder(self):
         """embed(phrases, language) with that language's embedder, cached on disk per language."""
         caches: dict[str, PhraseVectors] = {}
 
@@ -284,23 +120,24 @@ class KnowledgeBase:
 
     def ask(self, question: str, k: int = 3) -> Answer:
         """Answer a question: figures from the graph, other answers from the best evidence,
-        or say what the corpus does not hold (see ``kg.answering``)."""
+        or say what the corpus does not hold (see ``kg.qa.answering``)."""
         question = question.strip()
         if not question:
             return Answer(question, False, "Please ask a question.")
         if not self.state.docs:
             raise EmptyKnowledgeBase(f"nothing has been ingested into {self.home}; run `policykg ingest` first")
         if self._answerer is None:
-            from .answering import Answerer
+            from kg.qa.answering import Answerer
 
-            self._answerer = Answerer(self)
+            self._answerer = Answerer(_Sources(self))
         with self._lock:
             ans = self._answerer.answer(question, k=k)
-        from .phrasing import phrase
+        from kg.qa.phrasing import phrase
 
         return phrase(ans)
 
-    def _cite(self, h: Hit) -> Citation:
+    def cite(self, h: Hit) -> Citation:
+        """A passage hit as a citation: document, offsets, the exact quote and the sentence's IRI."""
         rec = self.records[h.doc_id]
         return Citation(doc=h.doc_id, start=h.start, end=h.end, quote=rec.text[h.start : h.end],
                         score=h.score, title=rec.title, iri=str(span_iri(h.doc_id, "sentence", h.start, h.end)))
@@ -309,14 +146,14 @@ class KnowledgeBase:
     def sparql(self, query: str) -> QueryResult:
         """Run a read-only SPARQL query over the union of all document graphs.
 
-        The prefixes in ``kg.namespaces.PREFIXES`` are predeclared. Raises
+        The prefixes in ``kg.graph.namespaces.PREFIXES`` are predeclared. Raises
         ``SparqlError`` with the parser's message for a malformed query or an update.
         """
         return self.store.query(query, prefixes=PREFIXES)
 
     def validate(self):
         """SHACL-validate the whole graph against the shipped shapes."""
-        from .validate import validate_graph
+        from kg.graph.validate import validate_graph
 
         return validate_graph(self.store.to_rdflib())
 
@@ -391,10 +228,10 @@ class KnowledgeBase:
         return {"iri": iri, "facts": facts, "mentions": mentions, "observations": observations}
 
     def eval_extraction(self, key_path: str | Path):
-        """Score the ingested observations against a key (see ``kg.evaluate``)."""
+        """Score the ingested observations against a key (see ``kg.evaluate.extraction``)."""
         from ingest.gazetteer import default
 
-        from .evaluate import evaluate, load_key
+        from kg.evaluate.extraction import evaluate, load_key
 
         gaz = default()
 
@@ -423,3 +260,20 @@ class KnowledgeBase:
             "index": {k: meta.get(k) for k in ("vector_index", "fusion", "versions")},
             "document_ids": sorted(self.state.docs),
         }
+
+
+class _Sources:
+    """What the answerer reads from a knowledge base (``kg.qa.answering.Sources``)."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.embed_phrases = kb.phrase_embedder()  # metric phrases, cached per language
+        self.search = kb.search
+        self.sparql = kb.sparql
+        self.cite = kb.cite
+
+    def records(self):
+        return self.kb.records
+
+    def embed_query(self, text: str, language: str):
+        return self.kb.index.embedders.for_language(language).embed_query(text)

@@ -7,25 +7,30 @@ import hashlib
 import json
 from pathlib import Path
 
+from ingest import lang
 from ingest.glossary import GLOSSARY_CSV
+from ingest.pipeline import RULE_SETS as INGEST_RULE_SETS
 from ingest.records import DocumentRecord
+from kg.graph import RULE_SETS as GRAPH_RULE_SETS
 from ontology import path as ontology_path
 
-def _pipeline_version() -> str:
-    """A hash of the code that turns files into records and triples.
+def rule_sets() -> dict[str, str]:
+    """Every rule set that turns files into records and triples, with its version."""
+    return {**{f"ingest:{k}": v for k, v in INGEST_RULE_SETS.items()}, **lang.rule_sets(),
+            **{f"graph:{k}": v for k, v in GRAPH_RULE_SETS.items()}}
 
-    Any change to it re-processes every document on the next ingest, so a
-    knowledge base never mixes output of two versions of the pipeline.
+
+def _pipeline_version() -> str:
+    """A hash of the rule-set versions and of the data the rules read.
+
+    A change to either re-processes every document on the next ingest, so a
+    knowledge base never mixes output of two versions of the pipeline. A rule
+    set's version is bumped by hand when its rules change (see CONTRIBUTING.md);
+    data files are hashed, so editing a word list is enough.
     """
-    h = hashlib.sha256()
-    for pkg in ("ingest", "kg"):
-        folder = Path(__file__).resolve().parent.parent / pkg
-        # everything that shapes a document's record or its named graph
-        names = sorted(folder.glob("*.py")) if pkg == "ingest" else sorted(folder.glob("rdf_*.py")) + [folder / "namespaces.py", folder / "indicators.py"]
-        for f in names:
-            h.update(f.name.encode() + b"\0" + f.read_bytes())
-    for data in (Path(ontology_path("regions.ttl")), GLOSSARY_CSV):  # data the extraction reads
-        h.update(data.read_bytes() if data.exists() else b"")
+    h = hashlib.sha256(json.dumps(rule_sets(), sort_keys=True).encode())
+    for data in [Path(ontology_path("regions.ttl")), GLOSSARY_CSV, *lang.data_files()]:
+        h.update(data.name.encode() + b"\0" + (data.read_bytes() if data.exists() else b""))
     return h.hexdigest()[:16]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kg import KnowledgeBase, Settings
-from kg.embedders import HashEmbedder
+from kg.search.embedders import HashEmbedder
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from kg.cli import main
-from kg.qa_eval import evaluate, load_questions
+from kg.interfaces.cli import main
+from kg.evaluate.qa import evaluate, load_questions
 
 from conftest import REPO
 

@@ -5,10 +5,10 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS, XSD
 
-from kg.embedders import HashEmbedder
-from kg.sparql import SparqlError
-from kg.store import OxigraphStore, RdflibStore
-from kg.vectors import FaissIndex, NumpyIndex
+from kg.search.embedders import HashEmbedder
+from kg.graph.sparql import SparqlError
+from kg.graph.store import OxigraphStore, RdflibStore
+from kg.search.vectors import FaissIndex, NumpyIndex
 
 EX = "http://example.org/"
 G1, G2 = URIRef(EX + "g1"), URIRef(EX + "g2")
@@ -156,7 +156,7 @@ def test_hash_embedder_contract():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["minilm", "e5"])
 def test_real_embedders_contract(name):
-    from kg.embedders import load
+    from kg.search.embedders import load
 
     emb = load(name)
     _check_embedder(emb)

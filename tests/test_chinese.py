@@ -47,7 +47,7 @@ def test_a_chinese_question_about_another_region_is_not_answered(shipped_kb):
 
 @pytest.mark.skipif(not ZH_QA.exists(), reason="../shared/eval is not beside this checkout")
 def test_chinese_question_key(shipped_kb):
-    from kg.qa_eval import evaluate, load_questions
+    from kg.evaluate.qa import evaluate, load_questions
 
     result = evaluate(shipped_kb, load_questions(ZH_QA))
     assert result["tool"].right >= 11, result["tool"].wrong
@@ -90,7 +90,7 @@ def test_extraction_generalises_to_unseen_provincial_reports(key):
 
     from ingest.gazetteer import default
     from ingest.pipeline import process
-    from kg.evaluate import evaluate, load_key
+    from kg.evaluate.extraction import evaluate, load_key
 
     facts = load_key(REPO / "tests" / "keys" / key)
     with open(PROVINCES / "manifest.csv", encoding="utf-8") as fh:
@@ -109,7 +109,7 @@ def test_answers_generalise_to_two_unseen_provincial_reports(tmp_path):
 
     from conftest import CORPUS
     from kg import KnowledgeBase, Settings
-    from kg.qa_eval import evaluate, load_questions
+    from kg.evaluate.qa import evaluate, load_questions
 
     folder = tmp_path / "provinces"
     folder.mkdir()

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from ingest.entities import canonical_org
-from kg.cli import main
+from ingest.lang.en.entities import canonical_org
+from kg.interfaces.cli import main
 
 from conftest import REPO
 

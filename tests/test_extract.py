@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 
 from conftest import figures, processed
-from ingest.periods import DocDate, find_times_en, plan_period
-from ingest.quantities import find_quantities_en
+from ingest.lang.en.periods import find_times_en
+from ingest.periods import DocDate, plan_period
+from ingest.lang.en.quantities import find_quantities_en
 
 
 # -- values, units, qualifiers -------------------------------------------------

@@ -108,7 +108,7 @@ def test_organizations_and_people_in_chinese_text(tmp_path):
 
 
 def test_framing_words_are_not_part_of_a_chinese_indicator():
-    from kg.indicators import normalise
+    from kg.graph.indicators import normalise
 
     assert normalise("每年城镇新增就业") == normalise("城镇新增就业") == normalise("力争城镇新增就业")
     assert normalise("城乡低保平均标准分别") == "城乡低保平均标准"

@@ -4,8 +4,8 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import DCTERMS, RDF
 
-from kg.namespaces import NIF, PKG
-from kg.validate import validate_graph
+from kg.graph.namespaces import NIF, PKG
+from kg.graph.validate import validate_graph
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +55,7 @@ def test_each_document_has_its_own_named_graph_and_provenance(shipped_kb):
 
 
 def test_every_example_query_of_the_console_returns_rows_without_repeats(shipped_kb):
-    from kg.present import EXAMPLE_QUERIES
+    from kg.interfaces.present import EXAMPLE_QUERIES
 
     for name, query in EXAMPLE_QUERIES.items():
         rows = shipped_kb.sparql(query).rows

@@ -4,8 +4,8 @@ import os
 
 from rdflib.compare import to_isomorphic
 
-from kg.embedders import HashEmbedder
-from kg.namespaces import doc_graph
+from kg.search.embedders import HashEmbedder
+from kg.graph.namespaces import doc_graph
 
 
 def _graph_triples(kb, doc_id):

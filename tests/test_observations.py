@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from kg.cli import main
-from kg.evaluate import unit_matches
-from kg.indicators import cluster, normalise
+from kg.interfaces.cli import main
+from kg.evaluate.extraction import unit_matches
+from kg.graph.indicators import cluster, normalise
 
 from conftest import REPO
 
@@ -114,7 +114,7 @@ def test_indicator_phrasings_share_a_concept():
 
 
 def test_indicator_concepts_group_by_normal_form_and_embedding(figures_kb):
-    from kg.embedders import HashEmbedder
+    from kg.search.embedders import HashEmbedder
 
     recs = figures_kb.records
     hashed = HashEmbedder()

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.quantities_zh import find_quantities_zh
+from ingest.lang.zh.quantities import find_quantities_zh
 
 
 @pytest.mark.parametrize("text, quote, value, unit, qualifier", [
@@ -72,7 +72,7 @@ def test_chinese_numerals_inside_words_are_not_figures(text):
 def test_chinese_text_is_segmented_by_jieba_through_spacy_with_exact_offsets():
     from ingest.normalize import ParagraphSpan
     from ingest.sentences import describe, split
-    from kg.lexical import tokenize
+    from kg.search.lexical import tokenize
 
     text = "全市地区生产总值达到33757.93亿元、增长5.3%。建成老年食堂1733个，婴幼儿托位数增至14.6万个。"
     spans = split(text, [ParagraphSpan(0, len(text))], "zh")

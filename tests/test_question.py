@@ -2,7 +2,7 @@
 
 import pytest
 
-from kg.question import asks_for, parse
+from kg.qa.question import asks_for, parse
 
 
 @pytest.mark.parametrize("question, kind", [

@@ -1,0 +1,75 @@
+"""Reading an English question: its places, years, population group, indicator words and answer kind."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.gazetteer import CHINA, default as default_gazetteer
+from ingest.lang.en.periods import find_times_en
+from ingest.lang.question import ParsedQuestion, distinct_regions
+from ingest.periods import DocDate
+
+_NATIONAL = re.compile(r"\b(?:nationally|nationwide|national(?:ly)?|the whole country|across the country|in china|china's)\b", re.I)
+_FIGURE_CUES = re.compile(
+    r"\b(?:how many|how much|what (?:is|was|are|were) the (?:\w+ ){0,4}(?:rate|ratio|number|share|percentage|proportion|"
+    r"level|amount|total|standard|income|coverage|figure|count)|what (?:percentage|share|proportion|rate|ratio|number|"
+    r"amount|level)|what per ?cent|per 1,000|per 10,000|per capita)\b", re.I)
+_FIGURE_WORDS = re.compile(r"\b(rate|ratio|percentage|share|proportion|coverage)\b", re.I)
+_KIND = [("who", re.compile(r"^\s*(?:who|whom|whose)\b|\bwho\b", re.I)),
+         ("when", re.compile(r"^\s*(?:when|what year|in what year|which year)\b", re.I)),
+         ("where", re.compile(r"^\s*(?:where|in which (?:city|province|county|place))\b", re.I))]
+_ASKS_FOR = [
+    ("money", re.compile(r"\b(?:in|how many|how much)\s+(?:yuan|rmb|dollars)\b", re.I)),
+    ("count", re.compile(r"\bhow many\b(?!\s+(?:percentage|percent|points|times))", re.I)),
+    ("rate", re.compile(r"\b(?:rate|percentage|proportion)\b", re.I)),
+]
+_FUTURE = re.compile(r"\b(?:expect\w*|will|target\w*|plan\w*|aim\w*|goal|by 20[2-9]\d)\b", re.I)
+_RATIO = re.compile(r"\bratio\b", re.I)
+_WHAT_LEVEL = re.compile(r"^\s*what\s+(?:is|was|are|were)\s+(?!the\s+(?:name|title|purpose|aim|goal|meaning)\b)", re.I)
+_PLACE_WORD = re.compile(r"\b([A-Za-z][a-z'-]+(?:\s+(?:County|City|Province|District|Municipality))?)")
+
+
+def asks_for(question: str, rules=_ASKS_FOR) -> str | None:
+    """The kind of figure the wording asks for: an amount of money ("in yuan"), a count
+    ("how many", but not "how many percentage points") or a rate ("rate")."""
+    return next((kind for kind, rx in rules if rx.search(question)), None)
+
+
+def read(question: str, known: set[str], stop: frozenset[str], group_words: re.Pattern) -> ParsedQuestion:
+    """An English question (``stop``: function words; ``group_words``: population groups)."""
+    gaz = default_gazetteer()
+    mentions = gaz.find_mentions(question, "en")
+    taken = [(a, b) for a, b, _ in mentions]
+    # ambiguous, lower-cased or possessive place names ("Haiyan County", "chongqing's")
+    for m in _PLACE_WORD.finditer(question):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        name = re.sub(r"['’]s$", "", m.group(1))
+        found = gaz.lookup(name, "en")
+        if not found or (not m.group(1)[0].isupper() and not {r.code for r in found} & known):
+            continue
+        chosen = [r for r in found if r.code in known] or found
+        mentions += [(m.start(), m.end(), r) for r in chosen]
+        taken.append(m.span())
+    regions = distinct_regions(mentions)
+    national = bool(_NATIONAL.search(question)) and not [r for r in regions if r.code != CHINA]
+    times = find_times_en(question, DocDate(None))
+    years = (times[0].period.start, times[0].period.end) if times else None
+    group_m = group_words.search(question)
+    group = group_m.group(0).lower() if group_m else None
+    if group_m and re.search(r"\b(?:urban|rural)\s+(?:and|or)\s+$", question[:group_m.start()], re.I):
+        group = None  # "urban and rural residents": everyone
+    kind = next((k for k, rx in _KIND if rx.search(question)), None)
+    if kind is None:
+        kind = "figure" if _FIGURE_CUES.search(question) or _FIGURE_WORDS.search(question) else "what"
+    stripped = question
+    for a, b, _ in sorted(mentions, reverse=True):
+        stripped = stripped[:a] + " " + stripped[b:]
+    for t in sorted(times, key=lambda t: -t.start):
+        stripped = stripped[:t.start] + " " + stripped[t.end:]
+    words = [w for w in re.findall(r"[A-Za-z][\w-]*|[\u4e00-\u9fff]+|\d+(?:,\d{3})*", stripped.lower().replace("’", "'"))
+             if w not in stop and len(w) > 1 and not re.fullmatch(r"(?:19|20)\d\d", w)]
+    return ParsedQuestion(text=question, language="en", kind=kind, regions=regions, national=national,
+                          years=years, group=group, indicator=" ".join(words), words=words, asks_for=asks_for(question),
+                          future=bool(_FUTURE.search(question)), ratio=bool(_RATIO.search(question)),
+                          level_if_fits=kind == "what" and bool(_WHAT_LEVEL.search(question)))

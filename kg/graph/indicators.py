@@ -1,0 +1,192 @@
+"""Indicator concepts: different phrasings of one indicator share one SKOS concept.
+
+The rule, in two steps, applied to every observation's metric phrase:
+
+1. **Normalised phrase.** Lower-case; drop determiners, possessive markers,
+   figures, region names, years and words that only place the figure
+   ("citywide", "national", "average" stays: it changes the indicator);
+   singularise; sort nothing (word order carries meaning). Phrases with the
+   same normal form are one indicator.
+2. **Embedding similarity.** Normal forms whose embeddings (the knowledge
+   base's embedder) have cosine similarity >= ``THRESHOLD`` and whose units
+   are of the same family (percent / money / count / ratio ...) are merged
+   (single-linkage).
+
+3. **Across languages.** A Chinese normal form that the glossary translates
+   completely (``ingest.glossary``: 基本医保参保率 -> "basic medical insurance
+   participation rate") joins the English indicator whose normal form is the
+   translation's, or whose English embedding is within ``THRESHOLD`` of it with
+   the same unit family. The translation is kept as an English label of the
+   concept either way, so a question in English finds Chinese figures.
+
+Each concept keeps every original phrase as ``skos:altLabel`` (with its
+language); its IRI is named by the most frequent normal form (ties: the
+shortest, then alphabetical) and it has one ``skos:prefLabel`` per language: the
+most frequent original phrase of that language among its members (ties
+likewise), or for English, the glossary translation when no English document
+states it. The same observations always give the same concepts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+import numpy as np
+from rdflib import Literal
+from rdflib.namespace import RDF, SKOS
+
+from ingest import glossary
+from ingest.language import has_han
+from ingest.records import DocumentRecord
+
+from kg.graph.namespaces import ID, PKG, concept_iri, observation_iri
+
+THRESHOLD = 0.90
+# Step 2 runs only for languages whose embedder has a calibrated threshold: multilingual-e5's
+# cosines crowd between 0.8 and 0.95 for unrelated Chinese phrases, so Chinese phrases are
+# grouped by their normal form alone until a threshold is measured for them.
+THRESHOLDS = {"en": THRESHOLD}
+_DROP = {"the", "a", "an", "its", "their", "this", "that", "these", "those", "of the", "s", "citywide", "countywide",
+         "provincewide", "nationwide", "national", "currently", "now", "total", "全市", "全省", "全国", "全区", "全县"}
+SCHEME = ID["scheme/indicators"]
+_ZH_FRAME = re.compile(r"^(?:力争|确保|争取|提出|每年|全年|今年|其中|共)|(?:分别|首次|同比)$")
+
+
+def unit_family(unit: str) -> str:
+    u = unit.lower()
+    if u in ("percent", "percentage points"):
+        return u
+    if u == "ratio" or u == "times":
+        return "ratio"
+    if u.startswith(("yuan", "dollars", "euros", "元", "万元", "亿元")):
+        return "money"
+    if " per " in u:
+        return "rate"
+    return "count"
+
+
+def normalise(metric: str, region_names: set[str] | None = None) -> str:
+    """The normal form of a metric phrase (rule step 1)."""
+    s = metric.lower().replace("’", "'")
+    s = re.sub(r"'s\b|'", " ", s)
+    previous = None
+    while previous != s:  # 力争…, 每年…, …分别: words that frame a Chinese metric, not part of it
+        previous, s = s, _ZH_FRAME.sub("", s.strip())
+    for name in sorted(region_names or (), key=len, reverse=True):
+        if name:
+            s = re.sub(rf"(?<!\w){re.escape(name.lower())}(?!\w)", " ", s)
+    s = re.sub(r"\b(?:19|20)\d\d\b|(?<!per )(?<![\d,.])\d+(?:[.,]\d+)*%?", " ", s)
+    words = [w for w in re.findall(r"[\w-]+(?:,\d{3})*", s) if w not in _DROP]
+    while words and words[-1] in ("in", "of", "for", "at", "by", "on", "to", "as", "and"):
+        words.pop()
+    words = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) else w for w in words]
+    return " ".join(words).strip()
+
+
+def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[str] | None = None):
+    """Group observations into indicator concepts.
+
+    Returns ``{concept_key: {"pref": {lang: label}, "labels": [(phrase, lang)], "members": [(doc_id, Observation)],
+    "rule": str}}``.
+    ``embed(phrases, language) -> np.ndarray`` (L2-normalised rows) enables step 2,
+    which compares phrases of the same language only.
+    """
+    by_norm: dict[str, list] = defaultdict(list)
+    families: dict[str, Counter] = defaultdict(Counter)
+    for doc_id, rec in records.items():
+        for o in rec.observations:
+            key = normalise(o.metric, region_names) or normalise(o.unit)
+            by_norm[key].append((doc_id, o, rec.language))
+            families[key][unit_family(o.unit)] += 1
+    keys = sorted(by_norm)
+    parent = {k: k for k in keys}
+
+    def find(k):
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    if embed is not None and len(keys) > 1:
+        # embeddings are compared only among phrases of one language: each has its own embedder
+        by_language: dict[str, list[str]] = defaultdict(list)
+        for k in keys:
+            by_language[by_norm[k][0][2]].append(k)
+        for language, group in by_language.items():
+            if len(group) < 2 or language not in THRESHOLDS:
+                continue
+            vecs = np.asarray(embed(group, language), dtype=np.float32)
+            sims = vecs @ vecs.T
+            fam = [families[k].most_common(1)[0][0] for k in group]
+            for i in range(len(group)):
+                for j in range(i + 1, len(group)):
+                    if sims[i, j] >= THRESHOLDS[language] and fam[i] == fam[j]:
+                        parent[find(group[j])] = find(group[i])
+    translated = _link_translations(keys, by_norm, families, embed, parent, find)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for k in keys:
+        groups[find(k)].append(k)
+    concepts = {}
+    for norm_keys in groups.values():
+        members = [m for k in norm_keys for m in by_norm[k]]
+        counts = Counter({k: len(by_norm[k]) for k in norm_keys})
+        key = sorted(norm_keys, key=lambda k: (-counts[k], len(k), k))[0]
+        labels = {(o.metric, lang) for _, o, lang in members if o.metric}
+        translations = {(translated[k], "en") for k in norm_keys if k in translated}
+        pref = {}
+        for language in sorted({lang for _, lang in labels | translations}):
+            phrases = Counter(o.metric for _, o, lang in members if o.metric and lang == language)
+            if not phrases:  # English only by translation
+                phrases = Counter(translated[k] for k in norm_keys if k in translated)
+            pref[language] = sorted(phrases, key=lambda p: (-phrases[p], len(p), p))[0]
+        if not pref:  # figures with no metric phrase, grouped by their unit
+            pref["zh" if has_han(key) else "en"] = key
+        rule = "normalised phrase" if len(norm_keys) == 1 else f"embedding cosine >= {THRESHOLD}"
+        if translations:
+            rule += "; English by glossary translation" + (" joined to English phrases" if any(
+                lang == "en" for _, lang in labels) else "")
+        concepts[key] = {"pref": pref, "labels": sorted(labels | translations),
+                         "members": [(d, o) for d, o, _ in members], "rule": rule}
+    return concepts
+
+
+def _link_translations(keys, by_norm, families, embed, parent, find) -> dict[str, str]:
+    """Rule step 3: Chinese normal forms the glossary translates, joined to English ones."""
+    terms = glossary.default()
+    translated = {}
+    for k in keys:
+        if by_norm[k][0][2] == "zh":
+            english = terms.translate(k)
+            if english:
+                translated[k] = english
+    english_keys = [k for k in keys if by_norm[k][0][2] == "en"]
+    if not translated or not english_keys:
+        return translated
+    family = {k: families[k].most_common(1)[0][0] for k in keys}
+    zh_keys = sorted(translated)
+    wanted = [normalise(translated[k]) for k in zh_keys]
+    sims = None
+    if embed is not None:
+        sims = np.asarray(embed(wanted, "en"), dtype=np.float32) @ np.asarray(embed(english_keys, "en"), dtype=np.float32).T
+    for i, k in enumerate(zh_keys):
+        fits = [j for j, e in enumerate(english_keys) if family[e] == family[k]]
+        exact = [j for j in fits if english_keys[j] == wanted[i]]
+        best = exact[0] if exact else (max(fits, key=lambda j: sims[i, j]) if fits and sims is not None else None)
+        if best is not None and (exact or sims[i, best] >= THRESHOLD):
+            parent[find(k)] = find(english_keys[best])
+    return translated
+
+
+def indicator_triples(concepts: dict) -> list[tuple]:
+    """The indicators graph: one pkg:Metric per concept, and each observation's pkg:indicator."""
+    t = [(SCHEME, RDF.type, SKOS.ConceptScheme), (SCHEME, SKOS.prefLabel, Literal("Indicators", lang="en")),
+         (SCHEME, SKOS.prefLabel, Literal("指标", lang="zh"))]
+    for key, c in sorted(concepts.items()):
+        iri = concept_iri("indicator", key)
+        t += [(iri, RDF.type, PKG.Metric), (iri, RDF.type, SKOS.Concept), (iri, SKOS.inScheme, SCHEME),
+              (iri, PKG.groupingRule, Literal(c["rule"]))]
+        t += [(iri, SKOS.prefLabel, Literal(label, lang=lang)) for lang, label in sorted(c["pref"].items())]
+        t += [(iri, SKOS.altLabel, Literal(phrase, lang=lang)) for phrase, lang in c["labels"]]
+        t += [(observation_iri(doc_id, o.start, o.end), PKG.indicator, iri) for doc_id, o in c["members"]]
+    return t

@@ -1,0 +1,143 @@
+"""HTML and table renderings shared by the app: citations, documents with a
+highlighted span, example queries. Pure functions of library objects."""
+
+from __future__ import annotations
+
+import html
+
+from ingest.records import DocumentRecord
+
+from kg.qa.answer import Answer
+
+EXAMPLE_QUERIES = {
+    "Documents: title, date, language, publisher": """SELECT DISTINCT ?doc ?title ?issued ?language ?publisher WHERE {
+  ?d a pkg:Document ; dcterms:identifier ?doc ; dcterms:title ?title ; dcterms:language ?language .
+  OPTIONAL { ?d dcterms:issued ?issued }
+  OPTIONAL { ?d dcterms:publisher/skos:prefLabel ?publisher . FILTER (LANG(?publisher) = "") }
+}
+ORDER BY ?doc""",
+    "Sentences that mention hospital beds, with offsets": """SELECT ?doc ?start ?end ?sentence WHERE {
+  ?s a nif:Sentence ; nif:anchorOf ?sentence ; nif:beginIndex ?start ; nif:endIndex ?end ;
+     dcterms:isPartOf/dcterms:identifier ?doc .
+  FILTER (CONTAINS(LCASE(?sentence), "beds"))
+}
+ORDER BY ?doc ?start""",
+    "Sentences and paragraphs per document": """SELECT ?doc (COUNT(DISTINCT ?s) AS ?sentences) (COUNT(DISTINCT ?p) AS ?paragraphs) WHERE {
+  ?d a pkg:Document ; dcterms:identifier ?doc .
+  ?s a nif:Sentence ; dcterms:isPartOf ?d ; nif:superString ?p .
+}
+GROUP BY ?doc
+ORDER BY DESC(?sentences)""",
+    "Provenance: how each document was read": """SELECT ?doc ?reader ?segmenter ?software WHERE {
+  ?ctx nif:sourceUrl ?d ; prov:wasGeneratedBy ?run .
+  ?d dcterms:identifier ?doc .
+  ?run pkg:reader ?reader ; pkg:segmenter ?segmenter ; prov:wasAssociatedWith/rdfs:label ?software .
+}
+ORDER BY ?doc""",
+    "Sentences in Chinese documents about basic public services (基本公共服务)": """SELECT ?title ?sentence WHERE {
+  ?d a pkg:Document ; dcterms:language "zh"^^xsd:language ; dcterms:title ?title .
+  ?s a nif:Sentence ; dcterms:isPartOf ?d ; nif:anchorOf ?sentence .
+  FILTER (CONTAINS(?sentence, "基本公共服务"))
+}
+LIMIT 20""",
+    "The national standard's aspects, Chinese and English labels": """SELECT ?notation ?zh ?en WHERE {
+  ?aspect a pkg:ServiceAspect ; skos:notation ?notation ; skos:prefLabel ?zh , ?en .
+  FILTER (LANG(?zh) = "zh" && LANG(?en) = "en")
+}
+ORDER BY ?notation""",
+    "Figures from the Chinese report with Chinese region labels (参保)": """SELECT ?figure ?metric ?region WHERE {
+  ?o a pkg:Observation ; pkg:metricLabel ?metric ; pkg:figureSpan/nif:anchorOf ?figure ; pkg:refArea/skos:prefLabel ?region .
+  FILTER (LANG(?region) = "zh" && CONTAINS(?metric, "参保"))
+}""",
+    "Indicators with labels in both languages (指标中英文名称)": """SELECT ?zh ?en ?rule (COUNT(?o) AS ?figures) WHERE {
+  ?i a pkg:Metric ; skos:prefLabel ?zh , ?en ; pkg:groupingRule ?rule .
+  FILTER (LANG(?zh) = "zh" && LANG(?en) = "en")
+  ?o pkg:indicator ?i .
+}
+GROUP BY ?zh ?en ?rule
+ORDER BY DESC(?figures) ?zh""",
+    "Ontology classes with their labels": """SELECT ?class ?label WHERE {
+  ?class a owl:Class ; rdfs:label ?label .
+  FILTER (LANG(?label) = "en")
+}
+ORDER BY ?class""",
+}
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def citations_html(answer: Answer) -> str:
+    """A numbered list of the answer's citations: title, document, offsets, the sentence."""
+    if not answer.citations:
+        return "<p><em>No citations.</em></p>"
+    items = []
+    for i, c in enumerate(answer.citations, 1):
+        items.append(
+            f"<li><b>[{i}] {esc(c.title or c.doc)}</b><br>"
+            f"<small><code>{esc(c.doc)}</code> · characters {c.start}–{c.end} · score {c.score:.4f}</small>"
+            f"<blockquote style='margin:4px 0 10px 0'>{esc(' '.join(c.quote.split()))}</blockquote></li>"
+        )
+    return "<ol style='padding-left:1.2em'>" + "".join(items) + "</ol>"
+
+
+def document_html(rec: DocumentRecord, start: int | None = None, end: int | None = None, context: int | None = None,
+                  figures: list[tuple[int, int]] = ()) -> str:
+    """The document's extracted text with ``[start, end)`` highlighted (and, inside it, ``figures`` in bold).
+
+    The text is shown exactly as extracted (whitespace preserved), so what is
+    highlighted is the cited characters themselves.
+    """
+    text = rec.text
+    head = (f"<div><b>{esc(rec.title)}</b><br><small><code>{esc(rec.doc_id)}</code> · {esc(rec.language)}"
+            f"{' · ' + esc(rec.issued) if rec.issued else ''}{' · ' + esc(rec.publisher) if rec.publisher else ''}"
+            f" · {len(text):,} characters</small></div>")
+    if start is None or end is None:
+        body = esc(text)
+    else:
+        lo = 0 if context is None else max(0, start - context)
+        hi = len(text) if context is None else min(len(text), end + context)
+        inner, pos = "", start
+        for a, b in sorted(f for f in figures if start <= f[0] < f[1] <= end):
+            inner += esc(text[pos:a]) + "<b style='background:#ffb703'>" + esc(text[a:b]) + "</b>"
+            pos = b
+        inner += esc(text[pos:end])
+        body = (("…" if lo else "") + esc(text[lo:start]) + "<mark id='cited' style='background:#ffe066'>"
+                + inner + "</mark>" + esc(text[end:hi]) + ("…" if hi < len(text) else ""))
+    return (head + "<div style='white-space:pre-wrap;max-height:480px;overflow-y:auto;border:1px solid #ddd;"
+            "padding:8px;font-size:0.9em;line-height:1.45'>" + body + "</div>")
+
+
+def trace_html(trace, rec: DocumentRecord) -> str:
+    """One figure's provenance: its fields, the document around it with the figure
+    highlighted, the extraction rule and the SPARQL query that returns it."""
+    fields = [
+        ("figure", f"{trace.quote} = {trace.value} {trace.unit}"), ("metric", trace.metric),
+        ("indicator", trace.indicator or "—"), ("region", trace.region or "—"), ("period", trace.period or "—"),
+        ("status", trace.status), ("document", f"{trace.title} ({trace.doc}{', ' + trace.issued if trace.issued else ''})"),
+        ("characters", f"{trace.start}–{trace.end} (sentence {trace.sentence_start}–{trace.sentence_end})"),
+        ("extracted by", f"rule {trace.rule}, {trace.software}"), ("IRI", trace.iri),
+    ]
+    table = "".join(f"<tr><th style='text-align:left;padding-right:12px'>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in fields)
+    return (f"<table>{table}</table>" + document_html(rec, trace.start, trace.end, context=400)
+            + "<details><summary>SPARQL that returns this figure</summary><pre style='white-space:pre-wrap'>"
+            + esc(trace.sparql) + "</pre></details>")
+
+
+def entity_html(page: dict) -> str:
+    """An entity's page: its facts, where documents name it, and (regions) its figures."""
+    facts = "".join(
+        f"<tr><th style='text-align:left;padding-right:12px'>{esc(f['property'].rsplit('#', 1)[-1].rsplit('/', 1)[-1])}</th>"
+        f"<td>{esc(f.get('valueLabel') or f['value'])}</td></tr>"
+        for f in page["facts"] if not f["property"].endswith("wasDerivedFrom"))
+    mentions = "".join(
+        f"<li><b>{esc(m['title'])}</b> <small><code>{esc(m['doc'])}</code> {m['start']}–{m['end']}</small><br>"
+        + esc(m["sentence"]).replace(esc(m["text"]), f"<mark>{esc(m['text'])}</mark>", 1) + "</li>"
+        for m in page["mentions"])
+    figures = "".join(
+        f"<li>{esc(o['quote'])} — {esc(o['metric'])} ({esc(o.get('period') or 'no period')}; <code>{esc(o['doc'])}</code>)</li>"
+        for o in page["observations"])
+    return (f"<h3>{esc(page['iri'])}</h3><table>{facts}</table>"
+            f"<h4>Mentions ({len(page['mentions'])})</h4><ol>{mentions or '<li>none</li>'}</ol>"
+            + (f"<h4>Figures ({len(page['observations'])})</h4><ul>{figures}</ul>" if page["observations"] else ""))

@@ -1,0 +1,356 @@
+"""Grounded answers: figures from the graph's observations, other answers from the
+best evidence, and abstention when nothing in the corpus matches the question's
+region, period and indicator well enough.
+
+Figure questions are answered by a SPARQL query over observations built from the
+parsed question (region and year as filters, every value escaped), whose
+candidates are ranked by how well their metric and sentence match the question's
+indicator words: the cosine similarity of embeddings (question vs. metric
+phrase) plus the share of the question's content words found in the metric,
+unit and sentence, plus a bonus when the passage index ranks the figure's
+sentence in its top five. A question about a region, year or group is only ever
+answered with figures of that region, year or group.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from ingest import glossary, lang
+from ingest.language import has_han
+from ingest.records import DocumentRecord
+from kg.graph.indicators import unit_family
+from kg.graph.namespaces import region_iri, span_iri
+from kg.graph.observations import observations_query, rows as obs_rows
+from kg.graph.sparql import QueryResult
+from kg.qa import weights as W
+from kg.qa.answer import Answer, Citation
+from kg.qa.question import ParsedQuestion, parse
+from kg.search.index import Hit, passage_text
+
+_NOT_COUNTS = {"percent", "percentage points", "ratio", "times", "per mille"}
+_WHEN = re.compile(r"\b(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+                   r"\s+\d{1,2},?\s+)?(?:19|20)\d\d\b")
+
+
+class Sources(Protocol):
+    """What the answerer reads: the records, the search index, the graph, the embedders and citations."""
+
+    def records(self) -> dict[str, DocumentRecord]: ...
+
+    def search(self, query: str, k: int = 5) -> list[Hit]: ...
+
+    def sparql(self, query: str) -> QueryResult: ...
+
+    def embed_query(self, text: str, language: str) -> np.ndarray: ...
+
+    def embed_phrases(self, phrases: list[str], language: str) -> np.ndarray: ...
+
+    def cite(self, hit: Hit) -> Citation: ...
+
+
+@dataclass
+class Candidate:
+    row: dict
+    score: float
+    sentence: tuple[str, int, int]  # doc, start, end
+    cover: float = 0.0  # share of the question's indicator words (Chinese: bigrams) the figure's text holds
+
+
+def _singular(w: str) -> str:
+    """A crude stem: plural -s off, and long words cut to six letters ('expected' ~ 'expect')."""
+    w = w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+    return w[:6]
+
+
+def _coverage(words: list[str], text: str) -> float:
+    """Share of the question's words found in a text (Chinese: share of its character bigrams)."""
+    if not words:
+        return 0.0
+    if any(has_han(w) for w in words):
+        grams = [w[i:i + 2] for w in words for i in range(max(1, len(w) - 1))]
+        return sum(1 for g in grams if g in text) / len(grams)
+    have = {_singular(w) for w in re.findall(r"[\w-]+", text.lower())}
+    return sum(1 for w in words if _singular(w) in have) / len(words)
+
+
+class Answerer:
+    """Answers questions from the sources it is given (see ``Sources``)."""
+
+    def __init__(self, sources: Sources):
+        self.sources = sources
+        self._corpus_of = None  # the records the lookups below were built from
+        self._records: dict[str, DocumentRecord] = {}
+        self._observations: dict[tuple[str, int, int], object] = {}
+        self._regions: set[str] = set()
+        self._query_rows: dict[str, list[dict]] = {}
+
+    def _refresh(self) -> None:
+        """Lookups over the ingested records, rebuilt only when an ingest replaced them."""
+        records = self.sources.records()
+        if records is self._corpus_of:
+            return
+        self._corpus_of = self._records = records
+        self._query_rows = {}
+        self._observations = {(d, o.start, o.end): o for d, rec in records.items() for o in rec.observations}
+        named = {m.key.split(":", 1)[1] for rec in records.values() for m in rec.mentions if m.key.startswith("region:")}
+        self._regions = named | {rec.subject_region for rec in records.values() if rec.subject_region}
+
+    def answer(self, question: str, k: int = 3) -> Answer:
+        self._refresh()
+        q = parse(question, self._regions)
+        hits = self.sources.search(question, k=max(k, W.TOP_PASSAGES))
+        if q.kind == "figure":
+            ans = self._figure(q, hits)
+            if ans is not None:
+                return ans
+        elif q.level_if_fits:
+            # "What is the average life expectancy in Chongqing?" asks for a figure when one fits well
+            ans = self._figure(q, hits, abstain=False)
+            if ans is not None:
+                return ans
+        return self._passage(q, hits, k)
+
+    # -- figures ---------------------------------------------------------
+    def _figure(self, q: ParsedQuestion, hits, abstain: bool = True) -> Answer | None:
+        pack = _pack(q.language)
+        codes = q.region_codes()
+        query = observations_query([str(region_iri(c)) for c in codes] if codes else None,
+                                   year=q.years[1] if q.years else None, descendants=False, language=q.language)
+        rows = self._readable(self._rows(query), q.language)
+        if q.asks_for == "money":  # "income in yuan" is not its growth rate
+            rows = [r for r in rows if unit_family(r["unit"]) == "money"]
+        elif q.asks_for == "count":  # "how many jobs" is never answered with a rate or a ratio
+            rows = [r for r in rows if r["unit"] not in _NOT_COUNTS]
+        elif q.asks_for == "rate":  # nor "what rate" with a count of cities
+            rows = [r for r in rows if r["unit"] in _NOT_COUNTS or " per " in r["unit"]]
+        if q.group:  # never another group's figure; a figure that names no group may still be about it
+            rows = [r for r in rows if not r.get("group") or _same_group(q.group, r["group"])]
+        ranked = self._rank(q, rows, hits)
+        threshold = pack.min_figure_score
+        if pack.min_cover:  # e5's cosines alone cannot tell 县级医院 from 三甲医院: the words must be there
+            ranked = [c for c in ranked if c.cover >= pack.min_cover]
+        if not ranked or ranked[0].score < threshold:
+            return self._abstain_figure(q, ranked, query, hits) if abstain else None
+        best = ranked[0].score
+        asked = {_singular(w) for w in q.words}
+        chosen = [c for c in ranked if c.score >= max(threshold, best - pack.near)
+                  or (c.score >= threshold and _singular(c.row["unit"].split()[-1]) in asked)][:W.MAX_LISTED]
+        parts, citations, seen = [], [], set()
+        for c in chosen:
+            r = c.row
+            where = [x for x in (r.get("region"), r.get("period"), r.get("group")) if x]
+            parts.append(pack.figure_item(r["quote"], where, self._what(r, pack)))
+            doc, s, e = c.sentence
+            if (doc, s) not in seen:
+                seen.add((doc, s))
+                rec = self._records[doc]
+                citations.append(Citation(doc=doc, start=s, end=e, quote=rec.text[s:e], score=round(c.score, 4),
+                                          title=rec.title, iri=str(span_iri(doc, "sentence", s, e))))
+        first = chosen[0].row
+        same = [c.row["value"] for c in chosen if all(c.row.get(k) == first.get(k) for k in ("indicator", "period", "status", "region"))]
+        ans = Answer(q.text, True, pack.figure_answer(parts, differ=len(set(same)) > 1), citations)
+        ans.sparql, ans.observations = query, [c.row["iri"] for c in chosen]
+        return ans
+
+    def _what(self, row: dict, pack) -> str:
+        """What an answer says a figure measures: the metric, or for a figure stated in another
+        language its indicator's label in the question's language with the original words beside it."""
+        if not row.get("cross"):
+            return row["metric"]
+        source = _pack(self._records[row["doc"]].language) or pack
+        return pack.cross_label(row["indicator"], row["metric"], source)
+
+    def _rows(self, query: str) -> list[dict]:
+        """Observation rows of a query, kept until an ingest changes the knowledge base (the
+        figure queries of questions about one region repeat, and each takes tens of ms)."""
+        if query not in self._query_rows:
+            if len(self._query_rows) >= 256:
+                self._query_rows.clear()
+            self._query_rows[query] = obs_rows(self.sources.sparql(query))
+        return [dict(r) for r in self._query_rows[query]]
+
+    def _readable(self, rows: list[dict], language: str) -> list[dict]:
+        """Figures stated in the question's language, and figures from documents in another
+        language whose indicator has a label in the question's language (``cross``)."""
+        out = []
+        for r in rows:
+            if self._records[r["doc"]].language == language:
+                out.append(r)
+            elif r.get("indicator") and has_han(r["indicator"]) == (language == "zh"):
+                out.append(r | {"cross": True})
+        return out
+
+    def _rank(self, q: ParsedQuestion, rows: list[dict], hits) -> list[Candidate]:
+        if not rows:
+            return []
+        pack = _pack(q.language)
+        sentences = self._sentences(rows)
+        qv = self.sources.embed_query(passage_text(q.indicator or q.text), q.language)
+        mv = self.sources.embed_phrases([r["indicator"] if r.get("cross") else (r["metric"] or r["unit"]) for r in rows],
+                                        q.language)
+        top = {(h.doc_id, h.start) for h in hits[:W.TOP_PASSAGES]}
+        out = []
+        for r, v, sent in zip(rows, mv, sentences):
+            doc, s, e = sent
+            cos = float(np.dot(qv, v))
+            if r.get("cross"):  # the sentence is in the other language: only the indicator's label can match
+                cover = _coverage(q.words, f"{r['indicator']} {r['unit'] if has_han(r['unit']) == (q.language == 'zh') else ''}")
+            else:
+                cover = _coverage(q.words, f"{r['metric']} {r['unit']} {r.get('indicator') or ''} "
+                                           f"{self._context(r, s, e, pack.context_width)}")
+            score = W.COSINE * cos + W.COVERAGE * cover + (W.IN_TOP_PASSAGES if (doc, s) in top else 0.0)
+            if q.years and r.get("period") == (str(q.years[0]) if q.years[0] == q.years[1] else f"{q.years[0]}/{q.years[1]}"):
+                score += W.EXACT_PERIOD
+            if (r["status"] != "actual") == q.future:
+                score += W.STATUS_FITS
+            if q.ratio and r["unit"] == "ratio":
+                score += W.RATIO_ASKED
+            if q.measure and r["quote"].rstrip("以上左右多余").endswith(q.measure):
+                score += W.MEASURE_WORD
+            out.append(Candidate(r, round(score, 4), sent, round(cover, 4)))
+        return sorted(out, key=lambda c: -c.score)
+
+    def _context(self, row: dict, s: int, e: int, width: int) -> str:
+        """The words around a figure within its sentence, and the sentence its metric was taken
+        from when that is another one ("The number is expected to reach 3.5 million")."""
+        rec = self._records[row["doc"]]
+        text = rec.text[max(s, row["start"] - width):min(e, row["end"] + width)]
+        obs = self._observations.get((row["doc"], row["start"], row["end"]))
+        if obs is not None and obs.metric_start is not None and not s <= obs.metric_start < e:
+            src = next((x for x in rec.sentences if x.start <= obs.metric_start < x.end), None)
+            if src is not None:
+                text += " " + rec.quote(src)
+        return text
+
+    def _sentences(self, rows: list[dict]) -> list[tuple[str, int, int]]:
+        out = []
+        for r in rows:
+            s = self._records[r["doc"]].sentences[self._observations[(r["doc"], r["start"], r["end"])].sentence]
+            out.append((r["doc"], s.start, s.end))
+        return out
+
+    def _abstain_figure(self, q: ParsedQuestion, ranked: list[Candidate], query: str, hits=()) -> Answer:
+        pack = _pack(q.language)
+        nearest = elsewhere = None
+        if ranked:
+            nearest = pack.nearest_figure(q, ranked[0].row, self._what(ranked[0].row, pack))
+        if q.regions or q.national or q.years or q.group:
+            everywhere = self._readable(self._rows(observations_query(language=q.language)), q.language)
+            others = self._rank(q, everywhere, hits)
+            if others and others[0].score >= pack.min_figure_score:
+                elsewhere = pack.nearest_figure(q, others[0].row, self._what(others[0].row, pack), elsewhere=True)
+        ans = Answer(q.text, False, pack.figure_abstention(q, nearest, elsewhere), [])
+        ans.sparql, ans.observations = query, []
+        return ans
+
+    # -- other questions -------------------------------------------------
+    def _passage(self, q: ParsedQuestion, hits, k: int) -> Answer:
+        pack = _pack(q.language)
+        hits = self._about_region(q, hits)
+        citations = [self.sources.cite(h) for h in hits[:k]]
+        if not hits or max(h.dense for h in hits) < W.MIN_PASSAGE_COSINE or not self._region_covered(q):
+            return Answer(q.text, False, pack.passage_abstention(citations[0].quote if citations else None), citations)
+        best = hits[0]
+        if q.kind == "who" and (found := self._who(q, hits)) is not None:
+            span, best = found
+            citations = [self.sources.cite(best)] + [c for c in citations if (c.doc, c.start) != (best.doc_id, best.start)][: k - 1]
+            text = " ".join(best.text.split())
+            return Answer(q.text, True, f"{span} — {text}", citations)
+        span = self._short_span(q, best)
+        text = " ".join(best.text.split())
+        return Answer(q.text, True, f"{span} — {text}" if span and span not in text[:len(span) + 2] else text, citations)
+
+    def _about_region(self, q: ParsedQuestion, hits) -> list:
+        """Passages that can speak for the region a question names: from a document about it,
+        or naming it in the sentence. A question about Hunan is not answered from a text on Chongqing."""
+        codes = q.places()
+        if not codes:
+            return list(hits)
+        out = []
+        for h in hits:
+            rec = self._records[h.doc_id]
+            named = {m.key.split(":", 1)[1] for m in rec.mentions
+                     if m.key.startswith("region:") and h.start <= m.start < h.end}
+            if rec.subject_region in codes or named & codes:
+                out.append(h)
+        return out
+
+    def _region_covered(self, q: ParsedQuestion) -> bool:
+        """A question about a region no document names cannot be answered from the corpus."""
+        codes = q.places()
+        if not codes:
+            return True
+        return any(c in self._regions for c in codes)
+
+    def _short_span(self, q: ParsedQuestion, hit) -> str | None:
+        rec = self._records[hit.doc_id]
+        inside = [m for m in rec.mentions if hit.start <= m.start < hit.end]
+        ents = {e.key: e for e in rec.entities}
+        if q.kind == "who":
+            people = [ents[m.key] for m in inside if m.key.startswith("person:") and m.key in ents]
+            if people:
+                return _person(people[0], ents, "en")
+        if q.kind == "when":
+            m = _WHEN.search(hit.text)
+            if m:
+                return m.group(0)
+        if q.kind == "where":
+            places = [ents[m.key].label for m in inside if m.key.startswith("region:") and m.key in ents]
+            if places:
+                return ", ".join(dict.fromkeys(places))
+        return None
+
+    def _who(self, q: ParsedQuestion, hits):
+        """For 'who' questions: the person whose stated role and organization the question describes,
+        else the first of the best passages that names a person. Returns (span, hit) or None."""
+        best, best_cover = None, 0.0
+        codes = q.places()
+        for rec in self._records.values():
+            if codes and rec.subject_region not in codes:
+                continue  # "重庆市市长是谁" is not answered with another city's mayor
+            ents = {e.key: e for e in rec.entities}
+            for e in rec.entities:
+                if e.type != "person" or not e.role:
+                    continue
+                org = ents.get(e.organization)
+                parent = ents.get(org.parent) if org is not None and org.parent else None
+                described = " ".join(x.label if hasattr(x, "label") else x for x in (e.role, org, parent) if x)
+                if has_han(described):  # an English question finds 市长 as "mayor"
+                    described += " " + " ".join(x for x in (glossary.default().translate(e.role or ""),
+                                                            org.label_en if org is not None else None) if x)
+                cover = _coverage(q.words, described)
+                if cover > best_cover:
+                    best, best_cover = (rec, e, ents), cover
+        if best is not None and best_cover >= W.MIN_WHO_COVER:
+            rec, person, ents = best
+            m = next(m for m in rec.mentions if m.key == person.key)
+            s = rec.sentences[m.sentence]
+            hit = next((h for h in self.sources.search(rec.quote(s), k=3) if h.doc_id == rec.doc_id and h.start == s.start), None)
+            if hit is not None:
+                return _person(person, ents, q.language), hit
+        for h in hits:
+            rec = self._records[h.doc_id]
+            ents = {e.key: e for e in rec.entities}
+            named = [ents[m.key] for m in rec.mentions if h.start <= m.start < h.end and m.key.startswith("person:") and m.key in ents]
+            if named:
+                return _person(named[0], ents, q.language), h
+        return None
+
+
+def _pack(code: str):
+    return lang.get(code) or lang.get("en")
+
+
+def _person(p, ents, language: str) -> str:
+    org = ents.get(p.organization) if p.organization in ents else None
+    return _pack(language).person(p, org)
+
+
+def _same_group(asked: str, stated: str) -> bool:
+    a, s = asked.lower(), stated.lower()
+    return a.split()[0] in s.split() or s in a

@@ -1,0 +1,26 @@
+"""The weights that rank candidate figures, in one place.
+
+A figure's score is ``COSINE`` × the cosine of the question's indicator and the
+figure's metric phrase + ``COVERAGE`` × the share of the question's indicator
+words its metric, unit and nearby text hold, plus the bonuses below. Per-language
+thresholds (the lowest score that answers, how near to the best a figure must be
+to be listed too) are set by each language pack (``ingest.lang.base.LanguagePack``).
+
+Calibrated on the figure questions of the dev key and tests/keys/qa_en.jsonl: the
+lowest score of a correct English figure was 0.63, the highest score of the best
+figure for a question the corpus cannot answer 0.56 (wrong years are filtered out
+before scoring); the English threshold, 0.60, lies between the two.
+"""
+
+COSINE = 0.55
+COVERAGE = 0.45
+IN_TOP_PASSAGES = 0.10  # the passage index ranks the figure's sentence in its top five
+TOP_PASSAGES = 5
+EXACT_PERIOD = 0.10  # the very period asked about, not a range containing it
+STATUS_FITS = 0.05  # expected/planned figures for a question about the future, actual ones otherwise
+RATIO_ASKED = 0.10  # "收入比" / "income ratio" asks for a ratio, not a rate near it
+MEASURE_WORD = 0.05  # "多少张" asks for a figure counted in 张
+MAX_LISTED = 6  # figures one answer states at most
+
+MIN_PASSAGE_COSINE = 0.35  # a passage answer needs a sentence at least this close to the question
+MIN_WHO_COVER = 0.6  # a person's role and organization must hold this share of a who-question's words
