@@ -36,10 +36,17 @@ class Registry(Generic[T]):
         self._factories: dict[str, Callable[..., T]] = {}
         self._plugins_loaded = False
 
-    def register(self, name: str, factory: Callable[..., T] | None = None):
-        """Register ``factory`` under ``name``; usable as a decorator: ``@registry.register("name")``."""
+    def register(self, name: str, factory: Callable[..., T] | None = None, *, before: str | None = None):
+        """Register ``factory`` under ``name``; usable as a decorator: ``@registry.register("name")``.
+        Names keep the order they registered in, unless ``before`` names one to go ahead of."""
         def add(f: Callable[..., T]) -> Callable[..., T]:
-            self._factories[name] = f
+            self._factories.pop(name, None)
+            if before in self._factories:
+                items = list(self._factories.items())
+                at = [n for n, _ in items].index(before)
+                self._factories = dict(items[:at] + [(name, f)] + items[at:])
+            else:
+                self._factories[name] = f
             return f
 
         return add(factory) if factory is not None else add

@@ -8,6 +8,7 @@ registry           entry point group           a factory is called as           
 ``stores``         ``policykg.stores``         ``factory(home, read_only=False)``    oxigraph, rdflib
 ``embedders``      ``policykg.embedders``      ``factory()``                         minilm, e5, hash
 ``vector_indexes`` ``policykg.vector_indexes`` ``factory()``                         faiss, numpy
+``answer_kinds``   ``policykg.answer_kinds``   ``factory(answerer)`` (see kg.qa)     figure
 =================  ==========================  ====================================  ======================
 
 The CLI's choices and the settings are checked against these registries.
@@ -16,7 +17,8 @@ The CLI's choices and the settings are checked against these registries.
 from ingest.lang import languages
 from ingest.readers import readers
 from kg.graph.store import stores
+from kg.qa.answering import answer_kinds
 from kg.search.embedders import embedders
 from kg.search.vectors import vector_indexes
 
-__all__ = ["languages", "readers", "stores", "embedders", "vector_indexes"]
+__all__ = ["languages", "readers", "stores", "embedders", "vector_indexes", "answer_kinds"]

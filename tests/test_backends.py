@@ -7,7 +7,8 @@ from rdflib.namespace import RDFS, XSD
 
 from kg.search.embedders import HashEmbedder
 from kg.graph.sparql import SparqlError
-from kg.graph.store import OxigraphStore, RdflibStore
+from kg.graph.store import OxigraphStore
+from kg.registries import stores, vector_indexes
 from kg.search.vectors import FaissIndex, NumpyIndex
 
 EX = "http://example.org/"
@@ -17,13 +18,11 @@ PREFIXES = {"ex": EX, "rdfs": str(RDFS)}
 
 
 def _stores(tmp_path):
-    return {
-        "oxigraph": lambda: OxigraphStore(tmp_path / "ox"),
-        "rdflib": lambda: RdflibStore(tmp_path / "g.nq"),
-    }
+    """Every registered store, each opened under its own folder (the contract below holds for all)."""
+    return {name: (lambda name=name: stores.create(name, tmp_path / name)) for name in stores.names()}
 
 
-@pytest.fixture(params=["oxigraph", "rdflib"])
+@pytest.fixture(params=stores.names())
 def store_factory(request, tmp_path):
     return _stores(tmp_path)[request.param]
 
@@ -110,7 +109,7 @@ def test_an_oxigraph_store_can_be_read_while_another_instance_writes(tmp_path):
     writer.close()
 
 
-@pytest.mark.parametrize("cls", [FaissIndex, NumpyIndex])
+@pytest.mark.parametrize("cls", [vector_indexes.factory(n) for n in vector_indexes.names()], ids=vector_indexes.names())
 def test_vector_index_contract(cls, tmp_path):
     rng = np.random.default_rng(0)
     m = rng.normal(size=(50, 16)).astype(np.float32)

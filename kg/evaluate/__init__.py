@@ -1,0 +1,1 @@
+"""Measuring extraction and answers against hand-made keys."""

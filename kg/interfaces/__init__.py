@@ -1,0 +1,1 @@
+"""The ways in: the command line, the HTTP SPARQL endpoint, the Gradio web app and its HTML."""

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
 from ingest import glossary, lang
+from ingest.registry import Registry
 from ingest.language import has_han
 from ingest.records import DocumentRecord
 from kg.graph.indicators import unit_family
@@ -51,6 +52,17 @@ class Sources(Protocol):
     def embed_phrases(self, phrases: list[str], language: str) -> np.ndarray: ...
 
     def cite(self, hit: Hit) -> Citation: ...
+
+
+AnswerKind = Callable[[ParsedQuestion, list, int], "Answer | None"]
+
+# Kinds of answers, tried in the order they registered: ``factory(answerer) -> AnswerKind``,
+# where an AnswerKind takes the parsed question, the best passages and the number of
+# citations wanted, and returns an Answer or None (not its kind of question). A question
+# no kind answers gets the best passage. Third-party kinds register through the
+# ``policykg.answer_kinds`` entry point group.
+answer_kinds: Registry[AnswerKind] = Registry("answer kind", "policykg.answer_kinds")
+answer_kinds.register("figure", lambda answerer: answerer.figure_answer)
 
 
 @dataclass
@@ -88,6 +100,7 @@ class Answerer:
         self._observations: dict[tuple[str, int, int], object] = {}
         self._regions: set[str] = set()
         self._query_rows: dict[str, list[dict]] = {}
+        self._kinds: dict[str, AnswerKind] = {}
 
     def _refresh(self) -> None:
         """Lookups over the ingested records, rebuilt only when an ingest replaced them."""
@@ -101,21 +114,33 @@ class Answerer:
         self._regions = named | {rec.subject_region for rec in records.values() if rec.subject_region}
 
     def answer(self, question: str, k: int = 3) -> Answer:
+        """The first answer a registered answer kind gives (``answer_kinds``, in order), else the
+        best passage (or the statement that no passage answers)."""
         self._refresh()
         q = parse(question, self._regions)
         hits = self.sources.search(question, k=max(k, W.TOP_PASSAGES))
-        if q.kind == "figure":
-            ans = self._figure(q, hits)
-            if ans is not None:
-                return ans
-        elif q.level_if_fits:
-            # "What is the average life expectancy in Chongqing?" asks for a figure when one fits well
-            ans = self._figure(q, hits, abstain=False)
+        for name in answer_kinds.names():
+            if name not in self._kinds:
+                self._kinds[name] = answer_kinds.create(name, self)
+            ans = self._kinds[name](q, hits, k)
             if ans is not None:
                 return ans
         return self._passage(q, hits, k)
 
+    def records(self) -> dict[str, DocumentRecord]:
+        """The ingested records the current answers are drawn from."""
+        self._refresh()
+        return self._records
+
     # -- figures ---------------------------------------------------------
+    def figure_answer(self, q: ParsedQuestion, hits, k: int = 3) -> Answer | None:
+        """Figure questions, and "what is ..." questions a well-fitting figure answers."""
+        if q.kind == "figure":
+            return self._figure(q, hits)
+        if q.level_if_fits:  # "What is the average life expectancy in Chongqing?"
+            return self._figure(q, hits, abstain=False)
+        return None
+
     def _figure(self, q: ParsedQuestion, hits, abstain: bool = True) -> Answer | None:
         pack = _pack(q.language)
         codes = q.region_codes()
@@ -181,7 +206,7 @@ class Answerer:
         for r in rows:
             if self._records[r["doc"]].language == language:
                 out.append(r)
-            elif r.get("indicator") and has_han(r["indicator"]) == (language == "zh"):
+            elif r.get("indicator") and _written_in(r["indicator"], language):
                 out.append(r | {"cross": True})
         return out
 
@@ -199,7 +224,7 @@ class Answerer:
             doc, s, e = sent
             cos = float(np.dot(qv, v))
             if r.get("cross"):  # the sentence is in the other language: only the indicator's label can match
-                cover = _coverage(q.words, f"{r['indicator']} {r['unit'] if has_han(r['unit']) == (q.language == 'zh') else ''}")
+                cover = _coverage(q.words, f"{r['indicator']} {r['unit'] if _written_in(r['unit'], q.language) else ''}")
             else:
                 cover = _coverage(q.words, f"{r['metric']} {r['unit']} {r.get('indicator') or ''} "
                                            f"{self._context(r, s, e, pack.context_width)}")
@@ -340,6 +365,11 @@ class Answerer:
             if named:
                 return _person(named[0], ents, q.language), h
         return None
+
+
+def _written_in(text: str, language: str) -> bool:
+    """Whether a label is in the given language (by its script, as documents are)."""
+    return lang.detect(text) == language
 
 
 def _pack(code: str):

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.gazetteer import CHINA
 from ingest.periods import DocDate, plan_period
 from ingest import sentences
 from ingest.lang.en.vocab import EVENT_HEADS, ORG_HEADS, ORG_LEADS, ROLE_WORDS
@@ -141,7 +142,7 @@ def _leading_region(gazetteer, name: str):
     words = name.split()
     for n in (3, 2, 1):
         if len(words) > n:
-            found = [r for r in gazetteer.lookup(" ".join(words[:n]), "en") if r.code != "100000"]
+            found = [r for r in gazetteer.lookup(" ".join(words[:n]), "en") if r.code != CHINA]
             if len(found) == 1:
                 return found[0]
     return None
@@ -303,7 +304,7 @@ def _events(rec, docs, date: DocDate, entities, mentions, add, gazetteer):
             if not named or re.search(r"\b(?:at|in|after|during) the\s+" + re.escape(m.group(1)) + r"\b", text[:m.end()], re.I):
                 continue  # a generic or anaphoric mention ("the meeting") names no particular event
             when = _event_date(text, date)
-            places = sorted((r for s, e, r in gazetteer.find_mentions(text, "en") if r.code != "100000"),
+            places = sorted((r for s, e, r in gazetteer.find_mentions(text, "en") if r.code != CHINA),
                             key=lambda r: ("nation", "province", "prefecture", "county").index(r.level))
             orgs = [x for x in mentions if x.sentence == span.index and x.key.startswith("organization:")]
             organizer = None
