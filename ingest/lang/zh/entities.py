@@ -20,18 +20,10 @@ import re
 from ingest import glossary
 
 from ingest.lang.zh import words as words_zh
-from ingest.lang.zh.vocab import STANDING_BODIES as _STANDING
+from ingest.lang.zh.vocab import ORG_HEAD as _HEAD, ORG_PREFIX as _PREFIX, NOT_ORG as _NOT_ORG
+from ingest.lang.zh.vocab import ROLE_AFTER as _ROLE_AFTER, ROLE_BEFORE as _ROLE_BEFORE, STANDING_BODIES as _STANDING
 from ingest.entities import entity_adder, region_mentions, slug
 from ingest.records import DocumentRecord, Entity, Mention
-
-_HEAD = re.compile(r"(?:委|政府|人大|政协|委员会|常委会|部|厅|局|署|办公室|大学|科学院|研究院|农科院|中科院|社科院|银行|集团|"
-                   r"工商联|总工会|妇联|残联|共青团|解放军|武警部队|法院|检察院)$")
-_NOT_ORG = re.compile(r"(?:医院|卫生院|卫生室|上市公司|中心|联合体|市场|新格局|产业|[东南西北中]部)$")
-_ROLE_BEFORE = re.compile(r"^(?:代?省长|副省长|代?市长|副市长|县长|区长|主席|副主席|书记|副书记|主任|副主任|部长|副部长|局长|厅长|"
-                          r"总理|副总理|委员|发言人|新闻发言人|秘书长|记者|院长|校长|董事长|总经理)$")
-_ROLE_AFTER = re.compile(r"^(?:总书记|同志|省长|市长|主席|总理|书记|主任|部长|局长|院长|委员)$")
-_PREFIX = re.compile(r"^(?:中共|省|市|县|区|国家|全国|中央)$")
-
 
 def extract_entities(rec: DocumentRecord, gazetteer, subject: str | None = None) -> tuple[list[Entity], list[Mention]]:
     """Entities and their mentions in a Chinese document (``subject``: the code of the region it is about)."""

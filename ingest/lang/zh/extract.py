@@ -18,7 +18,7 @@ from ingest import glossary
 
 
 from ingest.lang.zh import words as words_zh
-from ingest.lang.zh.vocab import GROUPS
+from ingest.lang.zh.vocab import CHANGE as _CHANGE, FIGURE_VERB as _VERB, GROUPS, LEAD as _LEAD, TARGET as _TARGET
 from ingest.periods import DocDate, plan_period
 from ingest.places import figure_region, label
 from ingest.quantities import Quantity
@@ -27,13 +27,6 @@ from ingest.records import DocumentRecord, Observation
 
 RULE_VERSION = "zh-2"
 _CLAUSE = re.compile(r"[，,；;。！？!?：:（）()]")
-_VERB = re.compile(
-    r"(?:分别)?(?:稳定在|保持在|控制在|提高到|提高至|提升到|提升至|降低到|降低至|降至|下降到|缩小到|缩小至|增加到|增长到|增至|升至|"
-    r"达到|达|为|是|占比|占|增长|增加|提高|提升|下降|降低|减少|突破|超过|超|实现|完成|建成|新建|新增|累计|培育|打造|"
-    r"布局|启动|开通|覆盖|新开工|开工|改造|引进|带动|吸引|服务|惠及|帮扶|救助|完成|拥有|有|共有)$")
-_LEAD = re.compile(r"^(?:全市|全年|全省|全区|全县|我市|其中|累计|共|一年来|五年来|今年|去年|同时|并|和|以及|及|、)+")
-_CHANGE = re.compile(r"(?:增长|增加|下降|降低|减少|提高|提升)(?:了)?$|^较")
-_TARGET = re.compile(r"预期目标|目标是|目标为|力争|确保|争取|计划|将(?:达到|实现|建成|新增)|要(?:达到|实现)")
 PLAN = re.compile(r"[“\"]?(十[一二三四五六七八九])五[”\"]?")  # 十四五, “十五五”: a Five-Year Plan
 _CN = "一二三四五六七八九十"
 

@@ -13,3 +13,18 @@ GROUPS = re.compile("|".join(WORDS["groups"]))  # population groups, in the orde
 EVERYONE = frozenset(WORDS["everyone"])  # group words that mean all residents
 STANDING_BODIES = frozenset(WORDS["standing_bodies"])
 INDEX_STOP_WORDS = frozenset(WORDS["index_stop_words"])
+
+
+def _any(name: str) -> str:
+    return "(?:" + "|".join(WORDS[name]) + ")"
+
+
+ORG_HEAD = re.compile(_any("organization_heads") + "$")
+NOT_ORG = re.compile(_any("not_organizations") + "$")
+ROLE_BEFORE = re.compile("^" + _any("roles_before") + "$")
+ROLE_AFTER = re.compile("^" + _any("roles_after") + "$")
+ORG_PREFIX = re.compile("^" + _any("organization_prefixes") + "$")
+FIGURE_VERB = re.compile("(?:分别)?" + _any("figure_verbs") + "$")
+CHANGE = re.compile(_any("change_verbs") + "(?:了)?$|^较")
+TARGET = re.compile("|".join(WORDS["target_cues"]))
+LEAD = re.compile("^" + _any("lead_words") + "+")
