@@ -4,9 +4,12 @@ For each question the tool's answer is scored, and so are two baselines that
 answer with the top sentence of BM25 alone and of dense retrieval alone:
 
 - answer accuracy: an answerable question is right when the answer is given,
-  states every expected figure (compared as numbers: "3.5 million" = 3500000)
-  and every expected name, and cites the expected document; an unanswerable
-  one is right when the tool abstains;
+  its **first stated figure** is an expected one (compared as numbers: "3.5
+  million" = 3500000; a year when the key expects a year), it states every
+  expected figure and every expected name (a who-question's answer leads with
+  the first), and it cites the expected document; an unanswerable one is right
+  when the tool abstains. Listing candidates is not answering: a right figure
+  after a wrong one does not count;
 - abstention precision / recall: of the abstentions, how many were right; of
   the unanswerable questions, how many got an abstention;
 - citation precision: of the sentences cited for answered figure questions, the
@@ -26,7 +29,9 @@ from pathlib import Path
 from ingest import lang
 from kg.evaluate.extraction import load_key
 from kg.qa.answer import Answer
-from kg.qa.figures import figures_in
+from kg.qa.figures import figures_in, first_figure
+
+_WHO = re.compile(r"^\s*who\b|谁|哪位", re.I)
 
 
 def load_questions(path: str | Path) -> list[dict]:
@@ -88,10 +93,16 @@ def judge(item: dict, ans: Answer, score: Score) -> None:
         for c in ans.citations:
             score.cited += 1
             score.cited_with_figure += bool(figures_in(c.quote) & stated)
+    values = item.get("answer_values", [])
+    years = [v for v in values if re.fullmatch(r"(?:19|20)\d\d", v)]
     ok = answerable
-    ok = ok and all(_value(v) in stated or (re.fullmatch(r"(?:19|20)\d\d", v) and v in ans.answer)
-                    for v in item.get("answer_values", []))
-    ok = ok and all(t.lower() in ans.answer.lower() for t in item.get("answer_text", []))
+    ok = ok and all(_value(v) in stated or (v in years and v in ans.answer) for v in values)
+    if values:  # the answer leads with the figure asked for
+        ok = ok and first_figure(ans.answer, years=bool(years)) in {_value(v) if v not in years else Decimal(v) for v in values}
+    names = item.get("answer_text", [])
+    ok = ok and all(t.lower() in ans.answer.lower() for t in names)
+    if names and _WHO.search(item["question"]):  # and with the person asked for
+        ok = ok and ans.answer.lower().lstrip().startswith(names[0].lower())
     ok = ok and (not item.get("doc") or any(c.doc == item["doc"] for c in ans.citations))
     if ok:
         score.right += 1

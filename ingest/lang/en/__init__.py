@@ -24,8 +24,10 @@ class EnglishPack(LanguagePack):
     def find_quantities(self, text):
         return find_quantities_en(text)
 
-    def figures_in(self, text):
-        return {q.value for q in find_quantities_en(text)} | {q.value for q in find_quantities_en(text.replace("%", " %"))}
+    def figures(self, text):
+        spaced = text.replace("%", " %")  # "95%" as the quantity finder reads "95 %" too
+        return [(q.start, q.value) for q in find_quantities_en(text)] + [
+            (q.start - spaced.count("%", 0, q.start), q.value) for q in find_quantities_en(spaced)]
 
     def index_terms(self, token):
         if token in INDEX_STOP_WORDS:

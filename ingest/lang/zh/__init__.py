@@ -38,11 +38,11 @@ class ChinesePack(LanguagePack):
     def find_quantities(self, text):
         return find_quantities_zh(text)
 
-    def figures_in(self, text):
+    def figures(self, text):
         if not has_han(text):
-            return set()
+            return []
         bare = re.sub(r"[\u4e00-\u9fff]", "，", text)  # numbers written without a unit
-        return {q.value for q in find_quantities_zh(text)} | {q.value for q in find_quantities_zh(bare)}
+        return [(q.start, q.value) for q in find_quantities_zh(text)] + [(q.start, q.value) for q in find_quantities_zh(bare)]
 
     def word_boundaries(self, text):
         return boundaries(text)
