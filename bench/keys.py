@@ -80,8 +80,8 @@ def main() -> int:
               f"failed {len(report.failed)} in {time.perf_counter() - t0:.1f} s", flush=True)
         for key in chosen:
             first = json.loads(key.read_text(encoding="utf-8").splitlines()[0])
-            if "question" not in first and "quote" not in first:
-                continue  # not a question or fact key (compare_table.jsonl: a table of figures)
+            if "question" not in first and ("quote" not in first or "indicator" in first):
+                continue  # not a question or fact key (compare_table.jsonl is a table of figures by indicator)
             if "question" in first:
                 result = evaluate(kb, load_questions(key))
                 tool = result["tool"]

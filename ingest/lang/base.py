@@ -63,10 +63,10 @@ class LanguagePack:
         """Every figure in a sentence."""
         return []
 
-    def figures(self, text: str) -> list[tuple[int, object]]:
-        """``(offset, value)`` of every number the text states in this language's forms (to read
+    def figures(self, text: str) -> list[tuple[int, int, object]]:
+        """``(start, end, value)`` of every number the text states in this language's forms (to read
         an answer's figures back: every figure it states, and the one it states first)."""
-        return [(q.start, q.value) for q in self.find_quantities(text)]
+        return [(q.start, q.end, q.value) for q in self.find_quantities(text)]
 
     def word_boundaries(self, text: str) -> set[int]:
         """Offsets where a word starts or ends (default: around every run of letters or digits)."""

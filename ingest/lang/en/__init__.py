@@ -26,8 +26,9 @@ class EnglishPack(LanguagePack):
 
     def figures(self, text):
         spaced = text.replace("%", " %")  # "95%" as the quantity finder reads "95 %" too
-        return [(q.start, q.value) for q in find_quantities_en(text)] + [
-            (q.start - spaced.count("%", 0, q.start), q.value) for q in find_quantities_en(spaced)]
+        return [(q.start, q.end, q.value) for q in find_quantities_en(text)] + [
+            (q.start - spaced.count("%", 0, q.start), q.end - spaced.count("%", 0, q.end), q.value)
+            for q in find_quantities_en(spaced)]
 
     def index_terms(self, token):
         if token in INDEX_STOP_WORDS:

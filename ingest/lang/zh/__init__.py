@@ -42,7 +42,8 @@ class ChinesePack(LanguagePack):
         if not has_han(text):
             return []
         bare = re.sub(r"[\u4e00-\u9fff]", "，", text)  # numbers written without a unit
-        return [(q.start, q.value) for q in find_quantities_zh(text)] + [(q.start, q.value) for q in find_quantities_zh(bare)]
+        return [(q.start, q.end, q.value) for q in find_quantities_zh(text)] + [
+            (q.start, q.end, q.value) for q in find_quantities_zh(bare)]
 
     def word_boundaries(self, text):
         return boundaries(text)
