@@ -42,7 +42,10 @@ def load_questions(path: str | Path) -> list[dict]:
 def _value(expected: str) -> Decimal | None:
     """The number a key's expected figure states ("3.5 million", "2669万")."""
     en, zh = lang.get("en"), lang.get("zh")
-    found = zh.find_quantities(expected + "个") if re.search(r"[万亿]$", expected) else en.find_quantities(expected)
+    if re.search(r"[万亿]$", expected):  # "2669万": a bare Chinese number reads with a measure word
+        found = zh.find_quantities(expected + "个")
+    else:  # "62.6万人", "7226元/年" in Chinese; "3.5 million" in English
+        found = zh.find_quantities(expected) if lang.detect(expected) == "zh" else en.find_quantities(expected)
     found = found or en.find_quantities(expected)
     return found[0].value if found else None
 
