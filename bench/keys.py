@@ -85,7 +85,8 @@ def main() -> int:
             if "question" in first:
                 result = evaluate(kb, load_questions(key))
                 tool = result["tool"]
-                print(f"{key.name:<32} answers {tool.right}/{tool.total} ({tool.right / tool.total:.0%})"
+                print(f"{key.name:<32} answers {tool.right}/{tool.total} ({tool.right / tool.total:.0%}); "
+                      f"expected figure anywhere {tool.anywhere}/{tool.total}"
                       + (f"  wrong: {', '.join(map(str, tool.wrong))}" if tool.wrong else ""), flush=True)
                 if args.verbose:
                     for item in load_questions(key):

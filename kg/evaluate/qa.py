@@ -60,6 +60,7 @@ class Score:
     unanswerable: int = 0
     cited: int = 0
     cited_with_figure: int = 0
+    anywhere: int = 0  # the lenient count: an expected figure stated anywhere in the answer, first or not
     wrong: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -68,14 +69,14 @@ class Score:
         ar = self.abstained_right / self.unanswerable if self.unanswerable else 0
         cp = self.cited_with_figure / self.cited if self.cited else 0
         return (f"{self.name:<16} accuracy {self.right}/{self.total} ({acc:.0%})  abstention precision {ap:.0%} "
-                f"recall {ar:.0%}  citation precision {cp:.0%}")
+                f"recall {ar:.0%}  citation precision {cp:.0%}  (expected figure anywhere: {self.anywhere}/{self.total})")
 
     def to_json(self) -> dict:
         return {"right": self.right, "total": self.total, "accuracy": self.right / self.total if self.total else 0,
                 "abstention_precision": self.abstained_right / self.abstained if self.abstained else None,
                 "abstention_recall": self.abstained_right / self.unanswerable if self.unanswerable else None,
                 "citation_precision": self.cited_with_figure / self.cited if self.cited else None,
-                "wrong": self.wrong}
+                "anywhere": self.anywhere, "wrong": self.wrong}
 
 
 def judge(item: dict, ans: Answer, score: Score) -> None:
@@ -88,6 +89,7 @@ def judge(item: dict, ans: Answer, score: Score) -> None:
         if not answerable:
             score.abstained_right += 1
             score.right += 1
+            score.anywhere += 1
         else:
             score.wrong.append(item.get("id", item["question"]))
         return
@@ -98,7 +100,8 @@ def judge(item: dict, ans: Answer, score: Score) -> None:
             score.cited_with_figure += bool(figures_in(c.quote) & stated)
     values = item.get("answer_values", [])
     years = [v for v in values if re.fullmatch(r"(?:19|20)\d\d", v)]
-    ok = answerable
+    ok = answerable and (not item.get("doc") or any(c.doc == item["doc"] for c in ans.citations))
+    score.anywhere += bool(ok and (not values or any(_value(v) in stated or (v in years and v in ans.answer) for v in values)))
     ok = ok and all(_value(v) in stated or (v in years and v in ans.answer) for v in values)
     if values:  # the answer leads with the figure asked for
         ok = ok and first_figure(ans.answer, years=bool(years)) in {_value(v) if v not in years else Decimal(v) for v in values}
@@ -106,7 +109,6 @@ def judge(item: dict, ans: Answer, score: Score) -> None:
     ok = ok and all(t.lower() in ans.answer.lower() for t in names)
     if names and _WHO.search(item["question"]):  # and with the person asked for
         ok = ok and ans.answer.lower().lstrip().startswith(names[0].lower())
-    ok = ok and (not item.get("doc") or any(c.doc == item["doc"] for c in ans.citations))
     if ok:
         score.right += 1
     else:
