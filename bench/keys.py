@@ -95,7 +95,9 @@ def main() -> int:
                                   f"\n     got      {kb.ask(item['question']).answer[:300]}")
             else:
                 score = kb.eval_extraction(key)
-                acc = {f: score.accuracy(f) for f in ("value", "unit", "region", "period", "status", "qualifier")}
+                from kg.evaluate.extraction import FIELDS
+
+                acc = {f: score.accuracy(f) for f in FIELDS}
                 print(f"{key.name:<32} facts recall {score.recall:.1%}  "
                       + "  ".join(f"{f} {'-' if a is None else f'{a:.0%}'}" for f, a in acc.items()), flush=True)
                 if args.verbose:

@@ -28,6 +28,7 @@ _PER = re.compile(r"^每(千|万|十万|百)(?:名|个)?(人口|常住人口|城
 _PER_BASE = {"千": "1,000", "万": "10,000", "十万": "100,000", "百": "100"}
 _OF_HEAD = re.compile(r"^(?:number|share|total value|proportion|ratio) of ")
 _GLOSS = re.compile(r"[（(][^（()）]{1,6}[)）]")
+_EN_JOINERS = {"the", "of", "and", "in", "for", "a", "an"}  # English words a Chinese noun phrase leaves out
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,54 @@ class Glossary:
             counted = self.translate_plural(per[1]) or self.translate(per[1])
             return f"{counted} per {per[0]}" if counted else None
         return None
+
+    def translate_en(self, phrase: str) -> str | None:
+        """Chinese for an English noun phrase, by the same rule the other way: the phrase must split
+        completely into glossary renderings (word by word, fewest terms, singular or plural; "the",
+        "of", "and" may join them), the Chinese parts joined in the English order ("basic medical
+        insurance" + "participation rate" -> 基本医保参保率; "X of Y" is YX). "X per 1,000 people" is 每千人X. None
+        when anything is not covered, rather than a guess."""
+        words = re.findall(r"[a-z0-9'-]+|,", phrase.lower().replace("’", "'"))
+        text = " ".join(w for w in words if w != ",")
+        per = re.search(r"\s*per (1,000|10,000|100,000|100) (?:people|persons|population|residents)$", phrase.lower())
+        if per:
+            base = {v: k for k, v in _PER_BASE.items()}[per.group(1)]
+            rest = self.translate_en(phrase[:per.start()])
+            return f"每{base}人{rest}" if rest else None
+        english = self._english_index()
+        if text not in english and " of " in text:  # "coverage rate of kindergartens": 幼儿园 + 覆盖率
+            head, _, tail = text.partition(" of ")
+            first, second = self.translate_en(tail), self.translate_en(head)
+            if first and second:
+                return first + second
+        tokens = text.split()
+        n = len(tokens)
+        best: list[tuple[int, list[str]] | None] = [None] * (n + 1)
+        best[0] = (0, [])
+        for i in range(n):
+            if best[i] is None:
+                continue
+            count, parts = best[i]
+            if tokens[i] in _EN_JOINERS and (best[i + 1] is None or best[i + 1][0] > count):
+                best[i + 1] = (count, parts)
+            for j in range(min(n, i + 8), i, -1):
+                zh = english.get(" ".join(tokens[i:j]))
+                if zh and (best[j] is None or best[j][0] > count + 1):
+                    best[j] = (count + 1, parts + [zh])
+        return "".join(best[n][1]) if best[n] and best[n][1] else None
+
+    def _english_index(self) -> dict[str, str]:
+        """English rendering (and plural) -> Chinese term; a rendering of several terms keeps the shortest."""
+        if getattr(self, "_by_english", None) is None:
+            index: dict[str, str] = {}
+            for t in self.terms.values():
+                if "{" in t.en:
+                    continue
+                for form in {t.en.lower(), (t.plural or pluralise(t.en)).lower()}:
+                    if form not in index or len(t.zh) < len(index[form]):
+                        index[form] = t.zh
+            self._by_english = index
+        return self._by_english
 
     def per_head(self, phrase: str) -> tuple[str, str] | None:
         """("1,000 people", "床位数") for "每千人床位数": the base of a rate per head and what is counted."""

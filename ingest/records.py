@@ -38,10 +38,13 @@ class Observation:
     group: str | None  # population group
     qualifier: str | None  # "more than", "at least", "approximately", "less than", "at most"
     status: str  # "actual" | "expected" | "target" | "planned"
-    kind: str  # "level" | "change"
+    role: str  # "level" | "change" | "cumulative" | "average" (yearly, over the period) | "baseline"
     sentence: int  # index into DocumentRecord.sentences
     rule: str  # which extraction rule produced it (with the rule set's version)
     unit_zh: str | None = None  # a counted Chinese noun when ``unit`` is its English (老年食堂 -> "elderly canteens")
+    change_kind: str | None = None  # for a change: "percent" | "points" | "absolute" | "multiple"
+    base_start: int | None = None  # for a change: the period it is measured from, where stated
+    base_end: int | None = None
 
 
 @dataclass
@@ -119,11 +122,23 @@ class DocumentRecord:
         d["paragraphs"] = [Span(*s) for s in d.get("paragraphs", [])]
         d["sentences"] = [Span(*s) for s in d.get("sentences", [])]
         d["pages"] = [tuple(p) for p in d.get("pages", [])]
-        d["observations"] = [Observation(**o) for o in d.get("observations", [])]
+        d["observations"] = [Observation(**_observation_fields(o)) for o in d.get("observations", [])]
         d["entities"] = [Entity(**(e | {"aliases": set(e["aliases"]), "period": tuple(e["period"]) if e.get("period") else None}))
                          for e in d.get("entities", [])]
         d["mentions"] = [Mention(*m) for m in d.get("mentions", [])]
         return cls(**d)
+
+
+ROLES = ("level", "change", "cumulative", "average", "baseline")
+CHANGE_KINDS = ("percent", "points", "absolute", "multiple")
+
+
+def _observation_fields(o: dict) -> dict:
+    """An observation as saved, in today's fields (records written before roles said "kind")."""
+    o = dict(o)
+    if "kind" in o:
+        o.setdefault("role", o.pop("kind"))
+    return o
 
 
 def _span_tuple(s: Span) -> list:

@@ -199,7 +199,8 @@ class KnowledgeBase:
             quote=row["quote"], start=row["start"], end=row["end"], sentence=sentence, sentence_start=sb,
             sentence_end=se, marked=" ".join((sentence[:a] + "⟦" + sentence[a:b] + "⟧" + sentence[b:]).split()),
             metric=row["metric"], indicator=row.get("indicator"), value=row["value"], unit=row["unit"],
-            region=row.get("region"), period=row.get("period"), status=row["status"], rule=info["rule"],
+            region=row.get("region"), period=row.get("period"), status=row["status"], role=row["role"],
+            change=row.get("change"), base=row.get("base"), rule=info["rule"],
             activity=info["activity"], software=info["software"],
             sparql=prologue() + observations_query(observation=row["iri"]),
         )

@@ -57,12 +57,12 @@ class ToyGreekPack(LanguagePack):
                                        unit="percent", metric=metric, metric_start=span.start,
                                        metric_end=span.start + len(metric), region=subject.code if subject else None,
                                        region_label=None, period_start=None, period_end=None, group=None,
-                                       qualifier=None, status="actual", kind="level", sentence=span.index,
+                                       qualifier=None, status="actual", role="level", sentence=span.index,
                                        rule="el-toy-1:words-before"))
         entities, mentions = super().extract(rec, gazetteer, subject)[1:]
         return out, entities, mentions
 
-    def read_question(self, question, known=frozenset()):
+    def read_question(self, question, known=frozenset(), reference_year=None):
         words = [w for w in re.findall(r"\w+", question.lower()) if w not in self._STOP]
         return ParsedQuestion(text=question, language="el", kind="figure" if "ποιο" in question.lower() else "what",
                               indicator=" ".join(words), words=words)

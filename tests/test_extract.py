@@ -140,8 +140,8 @@ def test_status_and_kind(tmp_path):
     o = figures(rec)
     assert o["95%"].status == "target" and o["95%"].period_start == 2025
     assert o["50,000"].status == "planned"
-    assert o["150%"].kind == "change"
-    assert o["90%"].status == "actual" and o["90%"].kind == "level"
+    assert o["150%"].role == "change"
+    assert o["90%"].status == "actual" and o["90%"].role == "level"
 
 
 # -- regions -----------------------------------------------------------------------
@@ -178,8 +178,8 @@ def test_comparison_baselines_changes_and_raised_objects(tmp_path):
                          "services to 90% by 2025. The subsidy for the elderly aged over 80 reached 1,500 yuan a year.\n",
                title="Guangdong public services", issued="2024-03-05")
     o = figures(rec)
-    assert o["98.2%"].kind == "level" and o["98.2%"].period_start == 2022, "'from 2017' is the baseline, not the period"
-    assert o["3.5 percentage points"].kind == "change"
+    assert o["98.2%"].role == "level" and o["98.2%"].period_start == 2022, "'from 2017' is the baseline, not the period"
+    assert o["3.5 percentage points"].role == "change"
     assert o["90%"].metric == "coverage of elderly care services" and o["90%"].status == "target"
     assert "over 80" not in o, "an age bound describes a group; it is not a figure"
     assert o["1,500 yuan a year"].unit == "yuan per year"

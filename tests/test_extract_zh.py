@@ -141,7 +141,7 @@ def test_a_press_release_dated_lead_same_subject_and_spokesperson(tmp_path):
     got = figures(rec)
     insured = got["13.26亿人"]
     assert (insured.period_start, insured.status, insured.region) == (2024, "actual", "100000")  # 截至2024年底, not the date
-    assert got["5.6%"].metric == "全国职工医保统筹基金收入" and got["5.6%"].kind == "change"  # 同比增长: the same subject
+    assert got["5.6%"].metric == "全国职工医保统筹基金收入" and got["5.6%"].role == "change"  # 同比增长: the same subject
     ents = {e.label: e for e in rec.entities}
     assert ents["国家医保局"].label_en == "National Healthcare Security Administration"  # jieba cuts it in two
     assert ents["李明"].role == "发言人" and ents["李明"].organization == ents["国家医保局"].key

@@ -87,7 +87,7 @@ def test_cli_observations_trace_and_eval(tmp_path, tiny_corpus, capsys, monkeypa
     rows = json.loads(capsys.readouterr().out)
     assert [r["quote"] for r in rows] == ["300"] and set(rows[0]) >= {"iri", "indicator", "unit", "region", "doc"}
     assert main(home + ["observations", "--format", "csv"]) == 0
-    assert capsys.readouterr().out.startswith("iri,metric,indicator,value,unit,region,period,group,qualifier,status,doc,start,end,quote")
+    assert capsys.readouterr().out.startswith("iri,metric,indicator,value,unit,region,period,group,qualifier,status,role,change,base,doc,start,end,quote")
     assert main(home + ["trace", "300"]) == 0
     assert "⟦300⟧" in capsys.readouterr().out
     assert main(home + ["trace", "no such figure"]) == 1
@@ -122,7 +122,11 @@ def test_indicator_concepts_group_by_normal_form_and_embedding(figures_kb):
     members = sum(len(c["members"]) for c in concepts.values())
     assert members == sum(len(r.observations) for r in recs.values())
     for c in concepts.values():
-        assert {m for m, _ in c["labels"]} == {o.metric for _, o in c["members"]}
+        phrases = {o.metric for _, o in c["members"]}
+        extra = {(m, lang) for m, lang in c["labels"] if m not in phrases}
+        assert phrases <= {m for m, _ in c["labels"]}
+        # beyond the phrases: only the glossary's Chinese for an English indicator, recorded as such
+        assert all(lang == "zh" for _, lang in extra) and (not extra or "Chinese by glossary" in c["rule"])
 
 
 @pytest.mark.slow

@@ -23,6 +23,6 @@ def test_the_kind_of_figure_a_question_asks_for(question, kind):
 def test_chinese_questions_lose_their_filler_and_read_plan_periods():
     q = parse("河南“十四五”这五年城镇累计新增就业多少人？", set())
     assert q.language == "zh" and q.kind == "figure" and q.years == (2021, 2025)
-    assert q.words == ["城镇累计新增就业"]
+    assert q.words == ["城镇", "新增就业"] and q.role == "cumulative"  # 累计 says which figure, not which indicator
     assert parse("河南2025年一般公共预算支出中民生支出占多大比例？", set()).words == ["一般公共预算支出中民生支出"]
     assert parse("重庆人均预期寿命是多少？", set()).words == ["人均预期寿命"]

@@ -86,14 +86,23 @@ class LanguagePack:
         return [], entities, mentions
 
     # -- questions -----------------------------------------------------------------
-    def read_question(self, question: str, known: set[str] = frozenset()) -> ParsedQuestion:
-        """What a question in this language asks (``known``: codes of the regions the corpus covers)."""
+    def read_question(self, question: str, known: set[str] = frozenset(), reference_year: int | None = None) -> ParsedQuestion:
+        """What a question in this language asks (``known``: codes of the regions the corpus covers;
+        ``reference_year``: the year "this year" means)."""
         return ParsedQuestion(text=question, language=self.code, kind="what")
 
     # -- answers -------------------------------------------------------------------
+    # The date or year a "when" answer leads with.
+    when_pattern = re.compile(r"\b(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
+                              r"December)\s+\d{1,2},?\s+)?(?:19|20)\d\d\b")
+
     def figure_item(self, quote: str, where: list[str], what: str) -> str:
         """One stated figure: as written, with its region, period and group, and what it measures."""
         return f"{' '.join(quote.split())} ({', '.join(where)}; {what})"
+
+    def context_baseline(self, quote: str, period: str | None) -> str:
+        """What a level is up from, said after it ("; up from 78.2 years in 2015")."""
+        return f"; up from {' '.join(quote.split())}" + (f" in {period}" if period else "")
 
     def figure_answer(self, items: list[str], differ: bool) -> str:
         """The stated figures in one answer; ``differ``: figures of one indicator disagree."""

@@ -24,6 +24,9 @@ class ParsedQuestion:
     ratio: bool = False  # the wording asks for a ratio ("income ratio", 收入比)
     measure: str | None = None  # the measure word a count is asked in (多少张 -> 张)
     level_if_fits: bool = False  # a "what is ..." question a well-fitting figure answers
+    role: str | None = None  # the kind of figure asked for: "change", "average", "cumulative", "baseline"; None: the level
+    status: str | None = None  # "target" (this year's target, a plan goal) or "actual" (last year, the past five years)
+    several: bool = False  # the question asks for several figures ("urban and rural", 分别)
 
     def region_codes(self) -> list[str]:
         codes = [r.code for r in self.regions]

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ingest.records import DocumentRecord, Observation
 
-FIELDS = ("value", "unit", "region", "period", "status", "qualifier")
+FIELDS = ("value", "unit", "region", "period", "status", "qualifier", "role", "change_kind")
 
 
 @dataclass
@@ -151,7 +151,7 @@ def evaluate(facts: list[dict], records: dict[str, DocumentRecord], region_resol
             spans = _occurrences(rec.text, fact["quote"])
             match = next((i for i, o in enumerate(observations) if i not in used
                           and any(o.start < e and s < o.end for s, e in spans)
-                          and (want is None or _number(o.value) == want)), None)
+                          and (want is None or abs(_number(o.value)) == abs(want))), None)  # a decline: -5 or 5
             if match is None:
                 score.misses.append(fact)
                 continue
@@ -166,16 +166,20 @@ def evaluate(facts: list[dict], records: dict[str, DocumentRecord], region_resol
 
 def _score_fields(score: ExtractionScore, fact: dict, o: Observation, region_resolver) -> None:
     got = {
-        "value": _number(o.value) == _number(fact.get("value")),
+        "value": abs(_number(o.value)) == abs(_number(fact.get("value"))),
         "unit": unit_matches(fact.get("unit"), o.unit),
         "region": (region_resolver(fact.get("region"), o.region) if region_resolver
                    else (fact.get("region") or "").lower() == (o.region_label or "").lower()),
         "period": (fact.get("period") or None) == period_text(o),
         "status": fact.get("status") == o.status,
         "qualifier": (fact.get("qualifier") or None) == o.qualifier,
+        "role": fact.get("role", fact.get("kind")) == o.role,
+        "change_kind": (fact.get("change_kind") or None) == o.change_kind,
     }
     shown = {"value": o.value, "unit": o.unit, "region": o.region_label, "period": period_text(o),
-             "status": o.status, "qualifier": o.qualifier}
+             "status": o.status, "qualifier": o.qualifier, "role": o.role, "change_kind": o.change_kind}
+    if "kind" in fact and "role" not in fact:
+        fact = fact | {"role": fact["kind"]}  # keys written before roles call it kind
     for name, ok in got.items():
         if name not in fact:
             continue  # the key does not say; an absent field is not a null one

@@ -50,7 +50,9 @@ THRESHOLDS = {"en": THRESHOLD}
 _DROP = {"the", "a", "an", "its", "their", "this", "that", "these", "those", "of the", "s", "citywide", "countywide",
          "provincewide", "nationwide", "national", "currently", "now", "total", "全市", "全省", "全国", "全区", "全县"}
 SCHEME = ID["scheme/indicators"]
-_ZH_FRAME = re.compile(r"^(?:力争|确保|争取|提出|每年|全年|今年|其中|共)|(?:分别|首次|同比)$")
+_ZH_FRAME = re.compile(r"^(?:力争|确保|争取|提出|每年|全年|今年|其中|共|累计|年均|平均每年|平均)|(?:分别|首次|同比|年均)$")
+# Words a Chinese indicator name may end in or not without changing what it counts (城镇新增就业人数).
+_ZH_COUNT_WORDS = {"人数", "数量", "总数"}
 
 
 def unit_family(unit: str) -> str:
@@ -123,6 +125,7 @@ def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[st
                 for j in range(i + 1, len(group)):
                     if sims[i, j] >= THRESHOLDS[language] and fam[i] == fam[j]:
                         parent[find(group[j])] = find(group[i])
+    reordered = _link_word_orders(keys, by_norm, families, parent, find)
     translated = _link_translations(keys, by_norm, families, embed, parent, find)
     groups: dict[str, list[str]] = defaultdict(list)
     for k in keys:
@@ -142,13 +145,39 @@ def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[st
             pref[language] = sorted(phrases, key=lambda p: (-phrases[p], len(p), p))[0]
         if not pref:  # figures with no metric phrase, grouped by their unit
             pref["zh" if has_han(key) else "en"] = key
-        rule = "normalised phrase" if len(norm_keys) == 1 else f"embedding cosine >= {THRESHOLD}"
+        rule = "normalised phrase" if len(norm_keys) == 1 else (
+            "the same Chinese words in another order" if set(norm_keys) <= reordered else f"embedding cosine >= {THRESHOLD}")
         if translations:
             rule += "; English by glossary translation" + (" joined to English phrases" if any(
                 lang == "en" for _, lang in labels) else "")
+        if "zh" not in pref and "en" in pref:  # English indicators get Chinese by the glossary, the other way
+            chinese = glossary.default().translate_en(pref["en"]) or glossary.default().translate_en(key)
+            if chinese:
+                pref["zh"] = chinese
+                labels.add((chinese, "zh"))
+                rule += "; Chinese by glossary translation"
         concepts[key] = {"pref": pref, "labels": sorted(labels | translations),
                          "members": [(d, o) for d, o, _ in members], "rule": rule}
     return concepts
+
+
+def _link_word_orders(keys, by_norm, families, parent, find) -> set[str]:
+    """Chinese normal forms of the same words in another order, of one unit family, are one
+    indicator (城镇新增就业 / 新增城镇就业 / 城镇新增就业人数). Returns the keys joined so."""
+    from ingest.lang.zh.words import jieba
+
+    bags: dict[tuple, list[str]] = defaultdict(list)
+    for k in keys:
+        if by_norm[k][0][2] == "zh" and k:
+            words = tuple(sorted(w for w in jieba().lcut(k) if w.strip() and w not in _ZH_COUNT_WORDS))
+            bags[(words, families[k].most_common(1)[0][0])].append(k)
+    joined: set[str] = set()
+    for group in bags.values():
+        for k in group[1:]:
+            parent[find(k)] = find(group[0])
+        if len(group) > 1:
+            joined |= set(group)
+    return joined
 
 
 def _link_translations(keys, by_norm, families, embed, parent, find) -> dict[str, str]:

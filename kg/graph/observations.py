@@ -8,7 +8,7 @@ from kg.graph.namespaces import PREFIXES
 from kg.graph.sparql import QueryResult
 
 COLUMNS = ("iri", "metric", "indicator", "value", "unit", "region", "period", "group", "qualifier",
-           "status", "doc", "start", "end", "quote")
+           "status", "role", "change", "base", "doc", "start", "end", "quote")
 
 
 def sparql_string(text: str) -> str:
@@ -50,11 +50,12 @@ def observations_query(region_iris: list[str] | None = None, metric: str | None 
         filters.append(f"?iri pkg:refPeriod ?p . ?p pkg:startYear ?y0 ; pkg:endYear ?y1 . "
                        f"FILTER (?y0 <= {int(year)} && {int(year)} <= ?y1)")
     where = "\n  ".join(filters)
-    return f"""SELECT DISTINCT ?iri ?metric ?indicator ?value ?unit ?region ?period ?group ?qualifier ?status ?doc ?start ?end ?quote WHERE {{
+    return f"""SELECT DISTINCT ?iri ?metric ?indicator ?value ?unit ?region ?period ?group ?qualifier ?status ?role ?change ?base ?doc ?start ?end ?quote WHERE {{
   {where}
   ?iri a pkg:Observation ; pkg:value ?value ; pkg:metricLabel ?metric ; pkg:figureSpan ?fig ;
-       pkg:unit/skos:prefLabel ?unit ; pkg:status ?st ; prov:wasDerivedFrom/dcterms:isPartOf/dcterms:identifier ?doc .
+       pkg:unit/skos:prefLabel ?unit ; pkg:status ?st ; pkg:role ?ro ; prov:wasDerivedFrom/dcterms:isPartOf/dcterms:identifier ?doc .
   ?st skos:prefLabel ?status . FILTER (LANG(?status) = "en")
+  ?ro skos:prefLabel ?role . FILTER (LANG(?role) = "en")
   ?fig nif:beginIndex ?start ; nif:endIndex ?end ; nif:anchorOf ?quote .
   OPTIONAL {{ ?iri pkg:indicator/skos:prefLabel ?indicatorHere . FILTER (LANG(?indicatorHere) = {lang}) }}
   OPTIONAL {{ ?iri pkg:indicator/skos:prefLabel ?indicatorThere . FILTER (LANG(?indicatorThere) != {lang}) }}
@@ -65,6 +66,8 @@ def observations_query(region_iris: list[str] | None = None, metric: str | None 
   OPTIONAL {{ ?iri pkg:populationGroup/skos:prefLabel ?groupThere . FILTER (LANG(?groupThere) != {lang}) }}
   BIND (COALESCE(?groupHere, ?groupThere) AS ?group)
   OPTIONAL {{ ?iri pkg:qualifier ?qu . ?qu skos:prefLabel ?qualifier . FILTER (LANG(?qualifier) = "en") }}
+  OPTIONAL {{ ?iri pkg:changeKind ?ck . ?ck skos:prefLabel ?change . FILTER (LANG(?change) = "en") }}
+  OPTIONAL {{ ?iri pkg:basePeriod ?bp . ?bp rdfs:label ?base }}
 }}
 ORDER BY ?doc ?start"""
 
@@ -103,6 +106,9 @@ class Trace:
     region: str | None
     period: str | None
     status: str
+    role: str
+    change: str | None  # the kind of change, for a change
+    base: str | None  # the base period of a change, where stated
     rule: str
     activity: str
     software: str
@@ -116,7 +122,8 @@ class Trace:
             f"{self.iri}",
             f"  figure     {self.quote!r} = {self.value} {self.unit}" + (f" ({self.status})" if self.status != "actual" else ""),
             f"  metric     {self.metric}" + (f"  [indicator: {self.indicator}]" if self.indicator else ""),
-            f"  region     {self.region or '-'}   period {self.period or '-'}",
+            f"  region     {self.region or '-'}   period {self.period or '-'}   role {self.role}"
+            + (f" ({self.change}{', from ' + self.base if self.base else ''})" if self.change or self.base else ""),
             f"  document   {self.title} ({self.doc}{', ' + self.issued if self.issued else ''}; file {self.source})",
             f"  characters {self.start}-{self.end} of the document text; sentence {self.sentence_start}-{self.sentence_end}:",
             f"             {self.marked}",

@@ -18,7 +18,10 @@ from kg.graph.namespaces import (DATASET, ID, NIF, ORG, PKG, QB, agent_iri, conc
 QUALIFIERS = {"more than": PKG.moreThan, "at least": PKG.atLeast, "approximately": PKG.approximately,
               "less than": PKG.lessThan, "at most": PKG.atMost}
 STATUSES = {"actual": PKG.actual, "expected": PKG.expected, "target": PKG.target, "planned": PKG.planned}
-KINDS = {"level": PKG.level, "change": PKG.change}
+ROLES = {"level": PKG.level, "change": PKG.change, "cumulative": PKG.cumulative, "average": PKG.yearlyAverage,
+         "baseline": PKG.baseline}
+CHANGE_KINDS = {"percent": PKG.percentGrowth, "points": PKG.percentagePoints, "absolute": PKG.absoluteChange,
+                "multiple": PKG.multiple}
 
 
 def observation_triples(rec: DocumentRecord, fingerprint: str) -> list[tuple]:
@@ -64,7 +67,7 @@ def _one(rec: DocumentRecord, o: Observation, ctx, run) -> list[tuple]:
         (obs, PKG.unit, unit),
         (obs, PKG.metricLabel, Literal(o.metric, lang=lang)),
         (obs, PKG.status, STATUSES[o.status]),
-        (obs, PKG.valueKind, KINDS[o.kind]),
+        (obs, PKG.role, ROLES[o.role]),
         (obs, PKG.figureSpan, fig),
         (obs, PROV.wasDerivedFrom, span_iri(rec.doc_id, "sentence", sentence.start, sentence.end)),
         (obs, PROV.wasGeneratedBy, run),
@@ -82,6 +85,10 @@ def _one(rec: DocumentRecord, o: Observation, ctx, run) -> list[tuple]:
         t += [(obs, PKG.populationGroup, concept_iri("group", o.group))]
     if o.qualifier:
         t += [(obs, PKG.qualifier, QUALIFIERS[o.qualifier])]
+    if o.change_kind:
+        t += [(obs, PKG.changeKind, CHANGE_KINDS[o.change_kind])]
+    if o.base_start is not None:
+        t += [(obs, PKG.basePeriod, period_iri(o.base_start, o.base_end))]
     return t
 
 
@@ -110,6 +117,8 @@ def shared_triples(records: dict[str, DocumentRecord]) -> list[tuple]:
                 t.add((unit, SKOS.altLabel, Literal(o.unit_zh, lang="zh")))
             if o.period_start is not None:
                 t |= set(period_triples(o.period_start, o.period_end))
+            if o.base_start is not None:
+                t |= set(period_triples(o.base_start, o.base_end))
             if o.group:
                 group = concept_iri("group", o.group)
                 t |= {(group, RDF.type, SKOS.Concept), (group, SKOS.prefLabel, Literal(o.group, lang=rec.language)),

@@ -158,7 +158,7 @@ def cmd_observations(args) -> int:
         w.writeheader()
         w.writerows(rows)
     else:
-        _print_table(rows, ("value", "unit", "metric", "region", "period", "status", "doc", "start", "end"))
+        _print_table(rows, ("value", "unit", "metric", "region", "period", "status", "role", "doc", "start", "end"))
     return 0
 
 

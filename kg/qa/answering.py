@@ -34,8 +34,6 @@ from kg.qa.question import ParsedQuestion, parse
 from kg.search.index import Hit, passage_text
 
 _NOT_COUNTS = {"percent", "percentage points", "ratio", "times", "per mille"}
-_WHEN = re.compile(r"\b(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-                   r"\s+\d{1,2},?\s+)?(?:19|20)\d\d\b")
 
 
 class Sources(Protocol):
@@ -99,6 +97,7 @@ class Answerer:
         self._records: dict[str, DocumentRecord] = {}
         self._observations: dict[tuple[str, int, int], object] = {}
         self._regions: set[str] = set()
+        self._reference_year: int | None = None
         self._query_rows: dict[str, list[dict]] = {}
         self._kinds: dict[str, AnswerKind] = {}
 
@@ -112,12 +111,14 @@ class Answerer:
         self._observations = {(d, o.start, o.end): o for d, rec in records.items() for o in rec.observations}
         named = {m.key.split(":", 1)[1] for rec in records.values() for m in rec.mentions if m.key.startswith("region:")}
         self._regions = named | {rec.subject_region for rec in records.values() if rec.subject_region}
+        issued = [int(rec.issued[:4]) for rec in records.values() if rec.issued and rec.issued[:4].isdigit()]
+        self._reference_year = max(issued) if issued else None  # what "this year" (今年) means
 
     def answer(self, question: str, k: int = 3) -> Answer:
         """The first answer a registered answer kind gives (``answer_kinds``, in order), else the
         best passage (or the statement that no passage answers)."""
         self._refresh()
-        q = parse(question, self._regions)
+        q = parse(question, self._regions, self._reference_year)
         hits = self.sources.search(question, k=max(k, W.TOP_PASSAGES))
         for name in answer_kinds.names():
             if name not in self._kinds:
@@ -155,6 +156,9 @@ class Answerer:
             rows = [r for r in rows if r["unit"] in _NOT_COUNTS or " per " in r["unit"]]
         if q.group:  # never another group's figure; a figure that names no group may still be about it
             rows = [r for r in rows if not r.get("group") or _same_group(q.group, r["group"])]
+        everything = rows
+        rows = _of_role(q, rows)
+        rows = _of_status(q, rows)
         ranked = self._rank(q, rows, hits)
         threshold = pack.min_figure_score
         if pack.min_cover:  # e5's cosines alone cannot tell 县级医院 from 三甲医院: the words must be there
@@ -162,14 +166,21 @@ class Answerer:
         if not ranked or ranked[0].score < threshold:
             return self._abstain_figure(q, ranked, query, hits) if abstain else None
         best = ranked[0].score
-        asked = {_singular(w) for w in q.words}
-        chosen = [c for c in ranked if c.score >= max(threshold, best - pack.near)
-                  or (c.score >= threshold and _singular(c.row["unit"].split()[-1]) in asked)][:W.MAX_LISTED]
+        if q.several or (len(ranked) > 1 and ranked[1].score >= max(threshold, best - pack.near)
+                         and _asks_each(q, ranked[0].row, ranked[1].row)):  # "urban and rural", 分别
+            asked = {_singular(w) for w in q.words}
+            chosen = [c for c in ranked if c.score >= max(threshold, best - pack.near)
+                      or (c.score >= threshold and _singular(c.row["unit"].split()[-1]) in asked)][:W.MAX_LISTED]
+        else:  # one figure; a second only where the same cell of the cube states another value
+            chosen = [ranked[0]] + [c for c in ranked[1:2] if c.score >= max(threshold, best - pack.near)
+                                    and _same_cell(c.row, ranked[0].row) and c.row["value"] != ranked[0].row["value"]]
         parts, citations, seen = [], [], set()
         for c in chosen:
             r = c.row
             where = [x for x in (r.get("region"), r.get("period"), r.get("group")) if x]
-            parts.append(pack.figure_item(r["quote"], where, self._what(r, pack)))
+            item = pack.figure_item(r["quote"], where, self._what(r, pack))
+            base = self._baseline_of(r, everything) if len(chosen) == 1 else None
+            parts.append(item + (pack.context_baseline(base["quote"], base.get("period")) if base else ""))
             doc, s, e = c.sentence
             if (doc, s) not in seen:
                 seen.add((doc, s))
@@ -177,10 +188,22 @@ class Answerer:
                 citations.append(Citation(doc=doc, start=s, end=e, quote=rec.text[s:e], score=round(c.score, 4),
                                           title=rec.title, iri=str(span_iri(doc, "sentence", s, e))))
         first = chosen[0].row
-        same = [c.row["value"] for c in chosen if all(c.row.get(k) == first.get(k) for k in ("indicator", "period", "status", "region"))]
+        same = [c.row["value"] for c in chosen if _same_cell(c.row, first)]
         ans = Answer(q.text, True, pack.figure_answer(parts, differ=len(set(same)) > 1), citations)
         ans.sparql, ans.observations = query, [c.row["iri"] for c in chosen]
         return ans
+
+    def _baseline_of(self, row: dict, rows: list[dict]) -> dict | None:
+        """The baseline stated with a level in its sentence ("从2020年的78.56岁提升到80.2岁"), as context."""
+        if row.get("role") != "level":
+            return None
+        own = self._observations.get((row["doc"], row["start"], row["end"]))
+        for r in rows:
+            other = self._observations.get((r["doc"], r["start"], r["end"]))
+            if (r.get("role") == "baseline" and r["doc"] == row["doc"] and other is not None and own is not None
+                    and other.sentence == own.sentence and r.get("indicator") == row.get("indicator") and r["start"] < row["start"]):
+                return r
+        return None
 
     def _what(self, row: dict, pack) -> str:
         """What an answer says a figure measures: the metric, or for a figure stated in another
@@ -235,8 +258,8 @@ class Answerer:
                 score += W.STATUS_FITS
             if q.ratio and r["unit"] == "ratio":
                 score += W.RATIO_ASKED
-            if q.measure and r["quote"].rstrip("以上左右多余").endswith(q.measure):
-                score += W.MEASURE_WORD
+            if q.measure and (r["quote"].rstrip("以上左右多余").endswith(q.measure) or _names_unit(q.measure, r["unit"])):
+                score += W.UNIT_ASKED
             out.append(Candidate(r, round(score, 4), sent, round(cover, 4)))
         return sorted(out, key=lambda c: -c.score)
 
@@ -321,7 +344,7 @@ class Answerer:
             if people:
                 return _person(people[0], ents, "en")
         if q.kind == "when":
-            m = _WHEN.search(hit.text)
+            m = _pack(q.language).when_pattern.search(hit.text)
             if m:
                 return m.group(0)
         if q.kind == "where":
@@ -365,6 +388,50 @@ class Answerer:
             if named:
                 return _person(named[0], ents, q.language), h
         return None
+
+
+def _names_unit(asked: str, unit: str) -> bool:
+    """"how many art performances" asks for a figure counted in performances."""
+    return _singular(unit.split()[-1]) in {_singular(w) for w in asked.split()}
+
+
+def _asks_each(q: ParsedQuestion, a: dict, b: dict) -> bool:
+    """"rates for outpatient and inpatient services": the question names each figure's item."""
+    for x, y in re.findall(r"(\w+) and (\w+)", q.text.lower()):
+        ma, mb = a["metric"].lower(), b["metric"].lower()
+        if (x in ma and y in mb and y not in ma) or (y in ma and x in mb and x not in ma):
+            return True
+    return False
+
+
+def _same_cell(a: dict, b: dict) -> bool:
+    """Two figures of one indicator, region, period, role and status: they should agree."""
+    return all(a.get(k) == b.get(k) for k in ("indicator", "region", "period", "role", "status", "group"))
+
+
+def _of_role(q: ParsedQuestion, rows: list[dict]) -> list[dict]:
+    """The figures of the kind the question asks for: a change, a yearly average, a total or a
+    baseline when it says so, else levels and totals (and, for a question about one year, the
+    baseline stated for that year)."""
+    if q.role:
+        return [r for r in rows if _role(r) == q.role]
+    one_year = str(q.years[0]) if q.years and q.years[0] == q.years[1] else None
+    return [r for r in rows if _role(r) in ("level", "cumulative")
+            or (_role(r) == "baseline" and one_year is not None and r.get("period") == one_year)]
+
+
+def _role(row: dict) -> str | None:
+    """A row's role as the records name it (the graph labels a yearly average "yearly average")."""
+    return "average" if row.get("role") == "yearly average" else row.get("role")
+
+
+def _of_status(q: ParsedQuestion, rows: list[dict]) -> list[dict]:
+    """Targets for a question about aims; otherwise what was achieved, when the corpus states it."""
+    if q.status == "target":
+        wanted = [r for r in rows if r["status"] != "actual"]
+    else:
+        wanted = [r for r in rows if r["status"] == "actual"]
+    return wanted or rows
 
 
 def _written_in(text: str, language: str) -> bool:

@@ -19,7 +19,7 @@ TOP_PASSAGES = 5
 EXACT_PERIOD = 0.10  # the very period asked about, not a range containing it
 STATUS_FITS = 0.05  # expected/planned figures for a question about the future, actual ones otherwise
 RATIO_ASKED = 0.10  # "收入比" / "income ratio" asks for a ratio, not a rate near it
-MEASURE_WORD = 0.05  # "多少张" asks for a figure counted in 张
+UNIT_ASKED = 0.10  # "多少张", "how many art performances": the question names the unit a figure is counted in
 MAX_LISTED = 6  # figures one answer states at most
 
 MIN_PASSAGE_COSINE = 0.35  # a passage answer needs a sentence at least this close to the question

@@ -41,8 +41,8 @@ class EnglishPack(LanguagePack):
         found, mentions = entities.extract_entities(rec, gazetteer, subject=subject, docs=docs)
         return observations, found, mentions
 
-    def read_question(self, text: str, known: set[str] = frozenset()) -> ParsedQuestion:
-        return question.read(text, known, QUESTION_STOP_WORDS, QUESTION_GROUPS)
+    def read_question(self, text: str, known: set[str] = frozenset(), reference_year: int | None = None) -> ParsedQuestion:
+        return question.read(text, known, QUESTION_STOP_WORDS, QUESTION_GROUPS, reference_year)
 
     def nearest_figure(self, q, row, what, elsewhere=False):
         quote = " ".join(row["quote"].split())

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ingest import sentences
+from ingest.lang.en import roles
 from ingest.lang.en.vocab import ANAPHORA as _ANAPHORA, CHANGE_NOUNS as _CHANGE_NOUNS, CHANGE_VERBS as _CHANGE_VERBS
 from ingest.lang.en.vocab import EXPECT_VERBS as _EXPECT, GROUP_HEADS, PEOPLE, PLAN_WORDS as _PLAN
 from ingest.lang.en.periods import find_times_en
@@ -35,7 +36,7 @@ from ingest.lang.en.quantities import find_quantities_en, per_n_in, per_n_unit
 from ingest.quantities import Quantity
 from ingest.records import DocumentRecord, Observation
 
-RULE_VERSION = "en-1"
+RULE_VERSION = "en-3"
 
 
 
@@ -58,6 +59,8 @@ class _Fig:
     kind: str = "level"
     rule: str = ""
     place: str | None = None  # a region name this figure is paired with ("A and B ... respectively")
+    role: str = "level"
+    antecedent: "_Fig | None" = None  # the figure "the number" refers back to
 
 
 def extract(rec: DocumentRecord, regions: RegionFinder | None = None, subject=None, docs=None) -> list[Observation]:
@@ -87,6 +90,16 @@ def extract(rec: DocumentRecord, regions: RegionFinder | None = None, subject=No
                 period = (date.year, date.year)
             if f.status == "actual" and period and date.year and period[1] > date.year:
                 f.status = "planned" if _is_count(f.unit) else "target"
+            all_times = find_times_en(text, date)
+            role = roles.classify(text, f.q.start, f.q.end, f.unit or "count", f.kind, all_times, period)
+            stated = roles.baseline_period(text, f.q.end, all_times)  # "80.1 years in 2020": the year right after it
+            if role.role == "level" and f.antecedent is not None and f.antecedent.role in ("cumulative", "average"):
+                role = roles.Role(f.antecedent.role, cue="anaphora")  # "The number is expected to reach 3.5 million"
+            f.role = role.role
+            if role.role == "baseline":
+                period, f.status = stated, "actual"
+            elif stated and f.kind != "change":
+                period = stated
             placed = [m for m in regions.find_mentions(f.place, rec.language)] if regions and f.place else []
             region = (placed[0][2] if placed else None) or figure_region(mentions, f.q.start) or subject
             out.append(Observation(
@@ -96,8 +109,9 @@ def extract(rec: DocumentRecord, regions: RegionFinder | None = None, subject=No
                 metric_end=f.metric_span[1] + span.start if f.metric_span else None,
                 region=region.code if region else None, region_label=label(region, rec.language) if region else None,
                 period_start=period[0] if period else None, period_end=period[1] if period else None,
-                group=f.group, qualifier=f.q.qualifier, status=f.status, kind=f.kind,
-                sentence=span.index, rule=f"{RULE_VERSION}:{f.rule}",
+                group=f.group, qualifier=f.q.qualifier, status=f.status, role=role.role, change_kind=role.change_kind,
+                base_start=role.base[0] if role.base else None, base_end=role.base[1] if role.base else None,
+                sentence=span.index, rule=f"{RULE_VERSION}:{f.rule}" + (f"+{role.cue}" if role.cue else ""),
             ))
         prev_by_par[span.paragraph] = (span.index, times, figs)
     return out
@@ -262,6 +276,7 @@ def _from_clause(doc, f: _Fig, head, previous: list[_Fig]) -> None:
         f.metric, f.metric_span, f.group = ref.metric, ref.metric_span, ref.group
         f.unit = f.unit or ref.unit
         f.rule = "anaphora"
+        f.antecedent = ref
         return
     objects = [c for c in verb.children if c.dep_ == "dobj" and c.idx > (subj.idx if subj is not None else -1)
                and not (c.idx <= f.q.start < c.idx + len(c.text))] if verb is not None else []
@@ -351,7 +366,10 @@ def _is_count(unit: str | None) -> bool:
 
 
 def _kind(verb, head, f: _Fig) -> str:
-    """'increased by 150%', 'up 3.5 points', 'an increase of 12%' are changes; 'rose to 98.2%' is a level."""
+    """'increased by 150%', 'up 3.5 points', 'an increase of 12%' are changes; 'rose to 98.2%' is a level.
+    A later figure of a list ("raised by 30% and 10%") is of the kind of the first."""
+    while head is not None and head.dep_ == "conj" and head.head != head:
+        head = head.head
     prep = head.head if head is not None and head.dep_ == "pobj" else None
     if prep is not None and prep.lower_ == "to":
         return "level"

@@ -35,6 +35,8 @@ class ChinesePack(LanguagePack):
     near = 0.06
     context_width = 12  # Chinese clauses are short and packed with figures
 
+    when_pattern = re.compile(r"(?:19|20)\d\d(?=\s*年)")  # "到2035年": the year
+
     def find_quantities(self, text):
         return find_quantities_zh(text)
 
@@ -59,11 +61,14 @@ class ChinesePack(LanguagePack):
         found, mentions = entities.extract_entities(rec, gazetteer, subject=subject.code if subject else None)
         return observations, found, mentions
 
-    def read_question(self, text: str, known: set[str] = frozenset()) -> ParsedQuestion:
-        return question.read(text, GROUPS, EVERYONE)
+    def read_question(self, text: str, known: set[str] = frozenset(), reference_year: int | None = None) -> ParsedQuestion:
+        return question.read(text, GROUPS, EVERYONE, reference_year)
 
     def figure_item(self, quote, where, what):
         return f"{quote}（{'，'.join(where)}；{what}）"
+
+    def context_baseline(self, quote, period):
+        return f"（{period + '年' if period else '此前'}为{quote}）"
 
     def figure_answer(self, items, differ):
         return "；".join(items) + "。" + ("各来源数字不同，均已注明出处。" if differ else "")

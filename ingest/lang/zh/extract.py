@@ -17,16 +17,18 @@ import re
 from ingest import glossary
 
 
+from ingest.lang.zh import roles
 from ingest.lang.zh import words as words_zh
-from ingest.lang.zh.vocab import CHANGE as _CHANGE, FIGURE_VERB as _VERB, GROUPS, LEAD as _LEAD, TARGET as _TARGET
+from ingest.lang.zh.vocab import FIGURE_VERB as _VERB, GROUPS, LEAD as _LEAD, TARGET as _TARGET
 from ingest.periods import DocDate, plan_period
 from ingest.places import figure_region, label
 from ingest.quantities import Quantity
 from ingest.lang.zh.quantities import find_quantities_zh
 from ingest.records import DocumentRecord, Observation
 
-RULE_VERSION = "zh-2"
+RULE_VERSION = "zh-4"
 _CLAUSE = re.compile(r"[，,；;。！？!?：:（）()]")
+_EVERYONE = re.compile(r"(?:全体|全市|全省|全区)?(居民)(?=人均|收入|消费)")  # 居民人均可支配收入: all residents
 PLAN = re.compile(r"[“\"]?(十[一二三四五六七八九])五[”\"]?")  # 十四五, “十五五”: a Five-Year Plan
 _CN = "一二三四五六七八九十"
 
@@ -40,7 +42,10 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
     """All observations in a Chinese document."""
     date = DocDate.parse(rec.issued)
     out: list[Observation] = []
-    target_paragraphs = {s.paragraph for s in rec.sentences if re.search(r"预期目标|主要目标", rec.quote(s))}
+    targets_from: dict[int, int] = {}  # paragraph -> its first sentence that announces the year's targets
+    for s in rec.sentences:
+        if re.search(r"预期目标|主要目标", rec.quote(s)):
+            targets_from.setdefault(s.paragraph, s.index)
     framed = _framing_periods(rec, date)
     for span in rec.sentences:
         text = rec.quote(span)
@@ -48,7 +53,8 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
         if not quantities:
             continue
         mentions = regions.find_mentions(text, "zh") if regions else []
-        period = _period(text, date) or framed.get(span.paragraph)
+        opening = _CLAUSE.search(text)  # "过去五年，…" / "2025年，…": a time in the opening clause frames the sentence
+        period = (_period(text[:opening.start()], date) if opening else None) or _period(text, date) or framed.get(span.paragraph)
         paired = _respectively(text, quantities)
         # "每千人托位、养老床位数分别达到4.7个、27.3张": the list's first item says "per 1,000 people" for all
         first_item: dict[int, str] = {}
@@ -67,7 +73,8 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
             if q in paired:
                 metric, (ms, me) = paired[q]
                 rule = "respectively"
-            elif re.fullmatch(r"(?:同比|比上年|较上年|比去年|较去年)?", metric) and (before := _clause_before(previous, clause)):
+            elif re.fullmatch(r"(?:同比|比上年|较上年|比去年|较去年|年均|年平均|平均每年|平均)?", metric) and (
+                    before := _clause_before(previous, clause)):
                 metric, (ms, me) = before  # "收入2.4万亿元，同比增长5.6%": the same subject
                 rule = "shared-subject"
             unit = q.unit or ("ratio" if metric.endswith("比") else "count")  # 收入比缩小至2.54
@@ -79,22 +86,32 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
             if q.unit and len(q.unit) <= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", q.unit):  # a measure word
                 metric, (ms, me), unit, unit_zh, counted_rule = _count(text, q, metric, (ms, me), paired_per.get(q))
                 rule = counted_rule or rule
-            status = "target" if (span.paragraph in target_paragraphs or _TARGET.search(text[:q.start])) else "actual"
-            if period and date.year and status == "actual" and (
-                    period[1] > date.year or (period[0] == date.year and (date.month or 12) <= 6)):
+            end = _CLAUSE.search(text, q.end)
+            own = _period(text[clause:end.start() if end else len(text)], date)
+            announced = span.index >= targets_from.get(span.paragraph, len(rec.sentences))
+            if announced and not own and date.year:
+                own = (date.year, date.year)  # "主要预期目标是：…": this year's targets, whatever plan the sentence cites
+            role = roles.classify(text, q, clause, verb, unit, metric, own or period, date.year)
+            when = role.period
+            status = "target" if (announced or _TARGET.search(text[:q.start])) else "actual"
+            if role.role == "baseline" or (when and date.year and when[1] < date.year):
+                status = "actual"  # a starting point, or a figure of a past year, is not an aim
+            elif when and date.year and status == "actual" and (
+                    when[1] > date.year or (when[0] == date.year and (date.month or 12) <= 6)):
                 status = "target"  # a report from early 2026 states 2026's figures as aims
             previous[clause] = (metric, (ms, me))
             last_unit = (q.end, unit)
-            group = GROUPS.search(metric)
+            group = GROUPS.search(metric) or _EVERYONE.match(metric)
             region = figure_region(_applicable(text, mentions, q.start), q.start) or subject
             out.append(Observation(
                 start=span.start + q.start, end=span.start + q.end, value=str(q.value), unit=unit,
                 metric=metric, metric_start=span.start + ms if metric else None, metric_end=span.start + me if metric else None,
                 region=region.code if region else None, region_label=label(region, "zh") if region else None,
-                period_start=period[0] if period else None, period_end=period[1] if period else None,
-                group=group.group(0) if group else None, qualifier=q.qualifier, status=status,
-                kind="change" if verb and _CHANGE.search(verb) else "level",
-                sentence=span.index, rule=f"{RULE_VERSION}:{rule}", unit_zh=unit_zh,
+                period_start=when[0] if when else None, period_end=when[1] if when else None,
+                group=("城乡居民" if group.re is _EVERYONE else group.group(0)) if group else None, qualifier=q.qualifier, status=status,
+                role=role.role, change_kind=role.change_kind,
+                base_start=role.base[0] if role.base else None, base_end=role.base[1] if role.base else None,
+                sentence=span.index, rule=f"{RULE_VERSION}:{rule}" + (f"+{role.cue}" if role.cue else ""), unit_zh=unit_zh,
             ))
     return out
 
@@ -148,11 +165,17 @@ def _inside_gloss(text: str, i: int) -> bool:
     return False
 
 
+_TIME_LEAD = re.compile(r"(?:(?:到|至|截至|截止|在)?\s*(?:19|20)\d\d\s*年(?:底|末)?(?:的)?|[“\"]?十[一二三四五六七八九]五[”\"]?"
+                        r"(?:时期|期间|末)?|今年|去年|五年来|过去五年|一年来)[，,、]?\s*")
+
+
 def _metric(text: str, q: Quantity) -> tuple[str, tuple[int, int], str]:
     """What the figure measures: its clause before it, less leading adverbs and the verb that introduces it."""
     a = _clause_start(text, q.start)
     lead = _LEAD.match(text[a:q.start])
     start = a + (lead.end() if lead else 0)
+    when = _TIME_LEAD.match(text, start, q.start)  # "到2030年人均预期寿命…": the time is the period, not the metric
+    start = when.end() if when else start
     rate = _PER_TIME.search(text, start, q.start)  # "提高到每人每年94元": the verb stands before 每人每年
     m = _VERB.search(text[start:rate.start() if rate else q.start])
     end, verb = (start + m.start(), m.group(0)) if m else (q.start, "")
@@ -280,10 +303,24 @@ def _respectively(text: str, quantities: list[Quantity]) -> dict:
             if part:
                 items.append((part, (pos, pos + len(part))))
             pos += len(part)
+        if len(items) == 1 and len(figs) == 2 and items[0][0].startswith("城乡"):
+            rest, span = items[0][0][2:], items[0][1]  # "城乡居民人均可支配收入分别…": urban, then rural
+            items = [("城镇" + rest, span), ("农村" + rest, span)]
         if len(items) == len(figs):
-            for q, (name, span) in zip(figs, items):
+            for q, (name, span) in zip(figs, _shared_tail(items)):
                 out[q] = (name, span)
     return out
+
+
+def _shared_tail(items: list[tuple[str, tuple[int, int]]]) -> list[tuple[str, tuple[int, int]]]:
+    """"城镇和农村居民人均可支配收入分别…": short items of one length share the rest of the last
+    one (城镇 -> 城镇居民人均可支配收入, as 农村 -> 农村居民人均可支配收入)."""
+    *first, (last, last_span) = items
+    width = len(first[0][0]) if first else 0
+    if not first or width > 4 or any(len(n) != width for n, _ in first) or len(last) <= width + 1:
+        return items
+    tail = last[width:]
+    return [(name + tail, span) for name, span in first] + [(last, last_span)]
 
 
 _HEADING = re.compile(r"^\s*[一二三四五六七八九十]+、")
