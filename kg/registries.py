@@ -8,7 +8,7 @@ registry           entry point group           a factory is called as           
 ``stores``         ``policykg.stores``         ``factory(home, read_only=False)``    oxigraph, rdflib
 ``embedders``      ``policykg.embedders``      ``factory()``                         minilm, e5, hash
 ``vector_indexes`` ``policykg.vector_indexes`` ``factory()``                         faiss, numpy
-``answer_kinds``   ``policykg.answer_kinds``   ``factory(answerer)`` (see kg.qa)     figure
+``answer_kinds``   ``policykg.answer_kinds``   ``factory(answerer)`` (see kg.qa)     standard, figure
 =================  ==========================  ====================================  ======================
 
 The CLI's choices and the settings are checked against these registries.

@@ -100,3 +100,50 @@ def test_questions_say_which_kind_of_figure_they_ask_for():
     assert parse("城镇和农村居民人均可支配收入分别是多少？").several
     assert parse("What were the per capita incomes of urban and rural residents?").several
     assert not parse("What is the per capita income of rural residents?").several
+
+
+def _kb_of(make_kb, tmp_path, text, name, title, issued, language):
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    (folder / "manifest.csv").write_text(f"file,title,issued,language\n{name}.txt,{title},{issued},{language}\n",
+                                         encoding="utf-8")
+    kb = make_kb(name)
+    assert not kb.ingest([folder]).failed
+    return kb
+
+
+def test_answers_lead_with_the_one_figure_of_the_kind_asked(make_kb, tmp_path):
+    kb = _kb_of(make_kb, tmp_path, ZH, "province", "2026年某省政府工作报告", "2026-01-28", "zh")
+    expected = {
+        "2025年全省地区生产总值增长多少？": "5.6%",
+        "全省人均预期寿命达到多少岁？": "80.2岁",
+        "今年城镇新增就业的目标是多少？": "60万人以上",
+        "“十五五”时期每年城镇新增就业多少人？": "超过90万人",
+        "过去五年城镇新增就业累计多少人？": "370万人",
+        "农村居民人均可支配收入是多少？": "2.3万元",
+    }
+    for question, lead in expected.items():
+        answer = kb.ask(question)
+        assert answer.answered and answer.answer.startswith(lead), (question, answer.answer)
+    life = kb.ask("全省人均预期寿命达到多少岁？")
+    assert "2020年为78.56岁" in life.answer and "各来源数字不同" not in life.answer  # the baseline is context
+    figures = life.to_json()["figures"]
+    assert [(f["quote"], f["role"], f["period"], f["status"]) for f in figures] == [("80.2岁", "level", "2025", "actual")]
+
+
+def test_english_answers_lead_with_the_figure_of_the_kind_asked(make_kb, tmp_path):
+    kb = _kb_of(make_kb, tmp_path, EN, "alpha", "Health in Alpha County", "2021-03-01", "en")
+    assert kb.ask("By how much did the TCM outpatient rate rise?").answer.startswith("150%")
+    assert kb.ask("What was the TCM outpatient rate?").answer.startswith("15%")
+    assert kb.ask("What was life expectancy in Alpha County in 2020?").answer.startswith("80.1 years")
+    assert kb.ask("What was life expectancy in Alpha County in 2015?").answer.startswith("78.2 years")
+
+
+def test_a_standard_is_counted_in_its_scheme(make_kb, tiny_corpus):
+    kb = make_kb()
+    kb.ingest([tiny_corpus])
+    en = kb.ask("How many categories does the National Basic Public Service Standards (2021 Edition) cover?")
+    assert en.answered and en.answer.startswith("22 categories") and "pkg:ServiceCategory" in en.sparql
+    zh = kb.ask("国家基本公共服务标准包括多少个方面？")
+    assert zh.answered and zh.answer.startswith("9个方面")

@@ -85,7 +85,8 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
             fh.write(frame.to_csv(index=False) if res.kind != "SELECT" else res.serialize("csv"))
         return frame, path, f"{len(frame)} row(s)"
 
-    figure_cols = ["value", "unit", "metric", "indicator", "region", "period", "group", "qualifier", "status", "doc", "quote"]
+    figure_cols = ["value", "unit", "metric", "indicator", "region", "period", "group", "qualifier", "status", "role", "doc",
+                   "quote"]
 
     def list_figures(region: str, metric: str, year):
         try:

@@ -27,6 +27,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     sparql: str | None = None  # the query that found the figures, when the graph answered
     observations: list[str] | None = None  # IRIs of the observations the answer states
+    figures: list[dict] | None = None  # those observations: value, unit, role, status, period, region, quote
     phrased_by: str | None = None  # the model that phrased the answer, when one did
 
     def to_json(self) -> dict:
@@ -39,6 +40,8 @@ class Answer:
         if self.sparql is not None:
             out["sparql"] = self.sparql
             out["observations"] = self.observations or []
+            if self.figures:
+                out["figures"] = self.figures
         if self.phrased_by:
             out["phrased_by"] = self.phrased_by
         return out

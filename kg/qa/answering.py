@@ -31,8 +31,10 @@ from kg.graph.sparql import QueryResult
 from kg.qa import weights as W
 from kg.qa.answer import Answer, Citation
 from kg.qa.question import ParsedQuestion, parse
+from kg.qa.standard import standard_kind
 from kg.search.index import Hit, passage_text
 
+FIGURE_FIELDS = ("iri", "quote", "value", "unit", "role", "change", "base", "status", "period", "region", "group", "doc")
 _NOT_COUNTS = {"percent", "percentage points", "ratio", "times", "per mille"}
 
 
@@ -61,6 +63,7 @@ AnswerKind = Callable[[ParsedQuestion, list, int], "Answer | None"]
 # ``policykg.answer_kinds`` entry point group.
 answer_kinds: Registry[AnswerKind] = Registry("answer kind", "policykg.answer_kinds")
 answer_kinds.register("figure", lambda answerer: answerer.figure_answer)
+answer_kinds.register("standard", standard_kind, before="figure")
 
 
 @dataclass
@@ -191,6 +194,7 @@ class Answerer:
         same = [c.row["value"] for c in chosen if _same_cell(c.row, first)]
         ans = Answer(q.text, True, pack.figure_answer(parts, differ=len(set(same)) > 1), citations)
         ans.sparql, ans.observations = query, [c.row["iri"] for c in chosen]
+        ans.figures = [{k: c.row.get(k) for k in FIGURE_FIELDS} for c in chosen]
         return ans
 
     def _baseline_of(self, row: dict, rows: list[dict]) -> dict | None:
@@ -265,10 +269,13 @@ class Answerer:
 
     def _context(self, row: dict, s: int, e: int, width: int) -> str:
         """The words around a figure within its sentence, and the sentence its metric was taken
-        from when that is another one ("The number is expected to reach 3.5 million")."""
+        from when that is another one ("The number is expected to reach 3.5 million"); none for an
+        item of a "respectively" list, whose metric is its own item."""
         rec = self._records[row["doc"]]
-        text = rec.text[max(s, row["start"] - width):min(e, row["end"] + width)]
         obs = self._observations.get((row["doc"], row["start"], row["end"]))
+        if obs is not None and re.search(r":respectively\b", obs.rule):
+            return ""  # an item of a paired list: its neighbours' words are not its own
+        text = rec.text[max(s, row["start"] - width):min(e, row["end"] + width)]
         if obs is not None and obs.metric_start is not None and not s <= obs.metric_start < e:
             src = next((x for x in rec.sentences if x.start <= obs.metric_start < x.end), None)
             if src is not None:

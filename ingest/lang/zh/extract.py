@@ -26,7 +26,7 @@ from ingest.quantities import Quantity
 from ingest.lang.zh.quantities import find_quantities_zh
 from ingest.records import DocumentRecord, Observation
 
-RULE_VERSION = "zh-4"
+RULE_VERSION = "zh-5"
 _CLAUSE = re.compile(r"[，,；;。！？!?：:（）()]")
 _EVERYONE = re.compile(r"(?:全体|全市|全省|全区)?(居民)(?=人均|收入|消费)")  # 居民人均可支配收入: all residents
 PLAN = re.compile(r"[“\"]?(十[一二三四五六七八九])五[”\"]?")  # 十四五, “十五五”: a Five-Year Plan
@@ -85,7 +85,7 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
             unit_zh = None
             if q.unit and len(q.unit) <= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", q.unit):  # a measure word
                 metric, (ms, me), unit, unit_zh, counted_rule = _count(text, q, metric, (ms, me), paired_per.get(q))
-                rule = counted_rule or rule
+                rule = f"{rule}+{counted_rule}" if counted_rule and rule == "respectively" else (counted_rule or rule)
             end = _CLAUSE.search(text, q.end)
             own = _period(text[clause:end.start() if end else len(text)], date)
             announced = span.index >= targets_from.get(span.paragraph, len(rec.sentences))

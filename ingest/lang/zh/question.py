@@ -24,7 +24,7 @@ _ASKS_FOR = [
 _FUTURE = re.compile(r"目标|预期(?!寿命)|力争|计划|将要|将会|十五五")  # 人均预期寿命 is no aim
 _PAST = re.compile(r"去年|上年|已经|已|过去|五年来|这五年|十四五")
 # The kind of figure asked for, tried in order: "年均增长" asks for a yearly average.
-_ROLES = [("average", re.compile(r"年均|平均每年|每年平均|年平均")),
+_ROLES = [("average", re.compile(r"年均|平均每年|每年平均|年平均|(?<![人户生])每年")),
           ("cumulative", re.compile(r"累计|总共|一共|合计|共计|总计")),
           ("baseline", re.compile(r"从多少|起点|基数|起初")),
           ("change", re.compile(r"增长|增速|增幅|(?:提高|提升|下降|降低|减少|增加|上升)(?:了)?(?:多少|几)|百分点|翻了?几番|多少倍|几倍"))]
