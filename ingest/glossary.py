@@ -55,22 +55,8 @@ class Glossary:
     def split(self, phrase: str) -> list[Term] | None:
         """The fewest glossary terms that make up the phrase, or None if some part is not covered."""
         text = _GLOSS.sub("", phrase).strip()  # 执业（助理）医师 -> 执业医师: a gloss inside a name
-        n = len(text)
-        best: list[tuple[int, list[Term]] | None] = [None] * (n + 1)
-        best[0] = (0, [])
-        for i in range(n):
-            if best[i] is None:
-                continue
-            count, terms = best[i]
-            if text[i] in _SKIP:
-                if best[i + 1] is None or best[i + 1][0] > count:
-                    best[i + 1] = (count, terms)
-                continue
-            for j in range(min(n, i + min(self.longest, _MAX_TERM)), i, -1):
-                t = self.terms.get(text[i:j])
-                if t and (best[j] is None or best[j][0] > count + 1):
-                    best[j] = (count + 1, terms + [t])
-        return best[n][1] if best[n] and best[n][1] else None
+        return _fewest(list(text), lambda part: self.terms.get("".join(part)), min(self.longest, _MAX_TERM), _SKIP,
+                       terms_start_there=False)  # 的、“”: joining marks, never the start of a term
 
     def translate(self, phrase: str) -> str | None:
         """English for a Chinese noun phrase, or None when the glossary does not cover all of it."""
@@ -102,21 +88,8 @@ class Glossary:
             first, second = self.translate_en(tail), self.translate_en(head)
             if first and second:
                 return first + second
-        tokens = text.split()
-        n = len(tokens)
-        best: list[tuple[int, list[str]] | None] = [None] * (n + 1)
-        best[0] = (0, [])
-        for i in range(n):
-            if best[i] is None:
-                continue
-            count, parts = best[i]
-            if tokens[i] in _EN_JOINERS and (best[i + 1] is None or best[i + 1][0] > count):
-                best[i + 1] = (count, parts)
-            for j in range(min(n, i + 8), i, -1):
-                zh = english.get(" ".join(tokens[i:j]))
-                if zh and (best[j] is None or best[j][0] > count + 1):
-                    best[j] = (count + 1, parts + [zh])
-        return "".join(best[n][1]) if best[n] and best[n][1] else None
+        parts = _fewest(text.split(), lambda words: english.get(" ".join(words)), 8, _EN_JOINERS)
+        return "".join(parts) if parts else None
 
     def _english_index(self) -> dict[str, str]:
         """English rendering (and plural) -> Chinese term; a rendering of several terms keeps the shortest."""
@@ -154,6 +127,29 @@ class Glossary:
         if "{" in terms[-1].en:
             return None
         return _plural(terms)
+
+
+def _fewest(tokens: list[str], lookup, longest: int, skippable, terms_start_there: bool = True) -> list | None:
+    """The fewest glossary entries (``lookup(tokens[i:j])``, None if none) that cover the tokens
+    in order, passing over ``skippable`` tokens (where no entry starts unless ``terms_start_there``);
+    None when some part is not covered."""
+    n = len(tokens)
+    best: list[tuple[int, list] | None] = [None] * (n + 1)
+    best[0] = (0, [])
+    for i in range(n):
+        if best[i] is None:
+            continue
+        count, found = best[i]
+        if tokens[i] in skippable:
+            if best[i + 1] is None or best[i + 1][0] > count:
+                best[i + 1] = (count, found)
+            if not terms_start_there:
+                continue
+        for j in range(min(n, i + longest), i, -1):
+            entry = lookup(tokens[i:j])
+            if entry and (best[j] is None or best[j][0] > count + 1):
+                best[j] = (count + 1, found + [entry])
+    return best[n][1] if best[n] and best[n][1] else None
 
 
 def _compose(terms: list[Term]) -> str:

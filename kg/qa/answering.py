@@ -433,12 +433,11 @@ def _role(row: dict) -> str | None:
 
 
 def _of_status(q: ParsedQuestion, rows: list[dict]) -> list[dict]:
-    """Targets for a question about aims; otherwise what was achieved, when the corpus states it."""
+    """Only targets for a question about aims (an achieved figure does not answer it); otherwise
+    what was achieved, when the corpus states it."""
     if q.status == "target":
-        wanted = [r for r in rows if r["status"] != "actual"]
-    else:
-        wanted = [r for r in rows if r["status"] == "actual"]
-    return wanted or rows
+        return [r for r in rows if r["status"] != "actual"]
+    return [r for r in rows if r["status"] == "actual"] or rows
 
 
 def _written_in(text: str, language: str) -> bool:

@@ -23,7 +23,7 @@ _ASKS_FOR = [
     ("count", re.compile(r"\bhow many\b(?!\s+(?:percentage|percent|points|times))", re.I)),
     ("rate", re.compile(r"\b(?:rate|percentage|proportion)\b", re.I)),
 ]
-_FUTURE = re.compile(r"\b(?:expect\w*|will|targets?|targeted|aims?\s+to|plans?\s+to|planned|goals?)\b|"
+_FUTURE = re.compile(r"\b(?:expect(?!anc)\w*|will|targets?|targeted|aims?\s+to|plans?\s+to|planned|goals?)\b|"
                      r"\b(?:is|are)\s+[A-Z][\w']*(?:\s+[A-Z][\w']*)?\s+to\s+(?!be\b)\w+")  # "is Chongqing to provide"
 _BY_YEAR = re.compile(r"\bby (?:the end of )?((?:19|20)\d\d)\b", re.I)  # "by 2025": an aim, if after today
 _THIS_YEAR = re.compile(r"\bthis year\b", re.I)

@@ -26,7 +26,7 @@ from ingest.quantities import Quantity
 from ingest.lang.zh.quantities import find_quantities_zh
 from ingest.records import DocumentRecord, Observation
 
-RULE_VERSION = "zh-5"
+RULE_VERSION = "zh-6"
 _CLAUSE = re.compile(r"[，,；;。！？!?：:（）()]")
 _EVERYONE = re.compile(r"(?:全体|全市|全省|全区)?(居民)(?=人均|收入|消费)")  # 居民人均可支配收入: all residents
 PLAN = re.compile(r"[“\"]?(十[一二三四五六七八九])五[”\"]?")  # 十四五, “十五五”: a Five-Year Plan
@@ -63,8 +63,11 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
         paired_per = {fig: _per(first_item[_clause_start(text, fig.start)]) for fig in paired}
         previous: dict[int, tuple[str, tuple[int, int]]] = {}  # clause start -> last metric in it
         last_unit: tuple[int, str] | None = None  # end and unit of the figure before
+        last_verb: tuple[int, str] | None = None  # end of the figure before and the verb that introduced it
         for q in quantities:
             metric, (ms, me), verb = _metric(text, q)
+            if not verb and last_verb and text[last_verb[0]:q.start] == "、":
+                verb = last_verb[1]  # "分别增长4.5%、5.7%": a figure joined by 、 shares the verb before the list
             rule = "clause"
             clause = _clause_start(text, q.start)
             if any(ms <= other.start < me for other in quantities if other is not q) and clause in previous:
@@ -101,6 +104,7 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
                 status = "target"  # a report from early 2026 states 2026's figures as aims
             previous[clause] = (metric, (ms, me))
             last_unit = (q.end, unit)
+            last_verb = (q.end, verb)
             group = GROUPS.search(metric) or _EVERYONE.match(metric)
             region = figure_region(_applicable(text, mentions, q.start), q.start) or subject
             out.append(Observation(
@@ -108,7 +112,7 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
                 metric=metric, metric_start=span.start + ms if metric else None, metric_end=span.start + me if metric else None,
                 region=region.code if region else None, region_label=label(region, "zh") if region else None,
                 period_start=when[0] if when else None, period_end=when[1] if when else None,
-                group=("城乡居民" if group.re is _EVERYONE else group.group(0)) if group else None, qualifier=q.qualifier, status=status,
+                group=("城乡居民" if group.re is _EVERYONE else group.group(0).replace("常住", "")) if group else None, qualifier=q.qualifier, status=status,
                 role=role.role, change_kind=role.change_kind,
                 base_start=role.base[0] if role.base else None, base_end=role.base[1] if role.base else None,
                 sentence=span.index, rule=f"{RULE_VERSION}:{rule}" + (f"+{role.cue}" if role.cue else ""), unit_zh=unit_zh,

@@ -78,9 +78,9 @@ def read(question: str, groups: re.Pattern, everyone: set[str], reference_year: 
         role = None  # "新增托位增加了多少个": a count of things added is the level of a flow
     future = bool(_FUTURE.search(question))
     status = "target" if future else ("actual" if _PAST.search(question) or (years and reference_year and years[1] < reference_year) else None)
-    named = {g.group(0) for g in groups.finditer(question)} - set(everyone)
+    named = {g.group(0).replace("常住", "") for g in groups.finditer(question)} - set(everyone)
     return ParsedQuestion(text=question, language="zh", kind=kind, regions=regions, national="全国" in question and not regions,
-                          years=years, group=group.group(0) if group and group.group(0) not in everyone else None,
+                          years=years, group=group.group(0).replace("常住", "") if group and group.group(0).replace("常住", "") not in everyone else None,
                           indicator="".join(words), words=words, asks_for=asks_for(question),
                           future=future, ratio=bool(_RATIO.search(question)),
                           measure=measure.group(1) if measure else None, role=role, status=status,
