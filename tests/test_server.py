@@ -404,7 +404,7 @@ def test_format_requests_never_500_or_mislabel(server, params, headers, kind):
 def test_gradio_ask_answers_with_exact_citations(client):
     result = client.predict(BEDS_QUESTION, api_name="/ask")
     assert {"question", "answered", "answer", "citations"} <= set(result) <= {
-        "question", "answered", "answer", "citations", "sparql", "observations"}
+        "question", "answered", "answer", "citations", "sparql", "observations", "figures"}
     assert result["question"] == BEDS_QUESTION
     assert result["answered"] is True, result
     assert "6.51" in result["answer"], result["answer"]
