@@ -26,7 +26,7 @@ from ingest.quantities import Quantity
 from ingest.lang.zh.quantities import find_quantities_zh
 from ingest.records import DocumentRecord, Observation
 
-RULE_VERSION = "zh-6"
+RULE_VERSION = "zh-7"
 _CLAUSE = re.compile(r"[，,；;。！？!?：:（）()]")
 _EVERYONE = re.compile(r"(?:全体|全市|全省|全区)?(居民)(?=人均|收入|消费)")  # 居民人均可支配收入: all residents
 PLAN = re.compile(r"[“\"]?(十[一二三四五六七八九])五[”\"]?")  # 十四五, “十五五”: a Five-Year Plan
@@ -190,6 +190,9 @@ def _metric(text: str, q: Quantity) -> tuple[str, tuple[int, int], str]:
     base = re.search(r"(?:从|由)(?:(?:19|20)\d\d年(?:的|底)?)?$", text[start:end])
     if base and base.start() >= 2:  # "技术合同成交额从1795亿元增加到…", "转化率从2020年的…": the baseline
         end = start + base.start()
+    compared = re.search(r"(?:较|比)(?:(?:19|20)\d\d年|上年|去年)$|同比$", text[start:end])
+    if compared and compared.start() >= 2:  # "人均预期寿命较2020年提高…": the base of a change, not the metric
+        end = start + compared.start()
     return text[start:end], (start, end), verb
 
 
