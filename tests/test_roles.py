@@ -147,3 +147,21 @@ def test_a_standard_is_counted_in_its_scheme(make_kb, tiny_corpus):
     assert en.answered and en.answer.startswith("22 categories") and "pkg:ServiceCategory" in en.sparql
     zh = kb.ask("国家基本公共服务标准包括多少个方面？")
     assert zh.answered and zh.answer.startswith("9个方面")
+
+
+def test_indicators_join_across_word_orders_and_languages(make_kb, tmp_path, tiny_corpus):
+    from kg.graph.indicators import cluster
+
+    one = processed(tmp_path, "2026年甲省政府工作报告\n2025年城镇新增就业62万人。\n", "2026年甲省政府工作报告", "2026-01-28",
+                    name="a.txt", language="zh")
+    two = processed(tmp_path, "2026年乙省政府工作报告\n2025年新增城镇就业人数达到41万人。\n", "2026年乙省政府工作报告", "2026-02-01",
+                    name="b.txt", language="zh")
+    concepts = cluster({"a": one, "b": two})
+    jobs = [c for c in concepts.values() if len(c["members"]) == 2]
+    assert len(jobs) == 1 and "the same Chinese words in another order" in jobs[0]["rule"]
+    assert jobs[0]["pref"]["en"] == "new urban jobs"  # and the glossary's English for both
+    kb = make_kb()
+    kb.ingest([tiny_corpus])
+    beds = kb.ask("每千人医院床位是多少？")  # a Chinese question, a figure stated only in English
+    assert beds.answered and beds.answer.startswith("4.2"), beds.answer
+    assert "英文原文：hospital beds" in beds.answer

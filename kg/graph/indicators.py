@@ -17,7 +17,14 @@ The rule, in two steps, applied to every observation's metric phrase:
    participation rate") joins the English indicator whose normal form is the
    translation's, or whose English embedding is within ``THRESHOLD`` of it with
    the same unit family. The translation is kept as an English label of the
-   concept either way, so a question in English finds Chinese figures.
+   concept either way, so a question in English finds Chinese figures; and an
+   English indicator gets a Chinese label by the glossary the other way
+   (``Glossary.translate_en``), so a question in Chinese finds English figures.
+4. **Word order.** Chinese normal forms of the same words in another order, of
+   one unit family, are one indicator (城镇新增就业 / 新增城镇就业人数); a
+   trailing 人数/数量/总数 does not change what is counted. Framing words (力争,
+   每年, 累计, 年均 ...) are not part of a normal form: a total or a yearly
+   average of an indicator is a figure of that indicator with its own role.
 
 Each concept keeps every original phrase as ``skos:altLabel`` (with its
 language); its IRI is named by the most frequent normal form (ties: the
@@ -52,7 +59,7 @@ _DROP = {"the", "a", "an", "its", "their", "this", "that", "these", "those", "of
 SCHEME = ID["scheme/indicators"]
 _ZH_FRAME = re.compile(r"^(?:力争|确保|争取|提出|每年|全年|今年|其中|共|累计|年均|平均每年|平均)|(?:分别|首次|同比|年均)$")
 # Words a Chinese indicator name may end in or not without changing what it counts (城镇新增就业人数).
-_ZH_COUNT_WORDS = {"人数", "数量", "总数"}
+_ZH_COUNT_WORDS = re.compile(r"(?:人数|数量|总数)$")
 
 
 def unit_family(unit: str) -> str:
@@ -169,7 +176,7 @@ def _link_word_orders(keys, by_norm, families, parent, find) -> set[str]:
     bags: dict[tuple, list[str]] = defaultdict(list)
     for k in keys:
         if by_norm[k][0][2] == "zh" and k:
-            words = tuple(sorted(w for w in jieba().lcut(k) if w.strip() and w not in _ZH_COUNT_WORDS))
+            words = tuple(sorted(w for w in jieba().lcut(_ZH_COUNT_WORDS.sub("", k)) if w.strip()))
             bags[(words, families[k].most_common(1)[0][0])].append(k)
     joined: set[str] = set()
     for group in bags.values():
