@@ -111,7 +111,7 @@ def languages_of(folders: list[Path]) -> set[str]:
 
 
 def load_models(embedder_name: str, languages: set[str]):
-    """Load the embedder and the sentence splitters; (embedder, seconds for each)."""
+    """Load the embedder and each language's spaCy pipeline; (embedder, seconds for each)."""
     from kg.search import embedders
     from ingest import sentences
 
@@ -124,7 +124,7 @@ def load_models(embedder_name: str, languages: set[str]):
     splitters = {}
     for lang in sorted(languages):
         try:
-            sentences.splitter(lang, sentences.model_for(lang))
+            sentences.pipeline(lang)
             splitters[lang] = sentences.model_for(lang)
         except Exception as exc:  # noqa: BLE001 - reported; ingest will load or fail on its own
             splitters[lang] = f"not preloaded: {exc}"
@@ -293,8 +293,10 @@ def main(argv=None) -> int:
     p.add_argument("--corpus", default=str(REPO / "corpus"), help="folder of documents (default: the shipped corpus/)")
     p.add_argument("--extra", action="append", default=[], metavar="DIR",
                    help="another folder of documents to ingest with the corpus (repeatable), to see scaling")
-    p.add_argument("--embedder", default="minilm", choices=["minilm", "hash", "e5"])
-    p.add_argument("--store", default="oxigraph", choices=["oxigraph", "rdflib"])
+    from kg.registries import embedders, stores
+
+    p.add_argument("--embedder", default="minilm", choices=embedders.names())
+    p.add_argument("--store", default="oxigraph", choices=stores.names())
     p.add_argument("--edit", metavar="FILE", help="the document to append a sentence to (default: the first .txt/.md of --corpus)")
     p.add_argument("--repeats", type=int, default=3, help="runs of each re-ingest step; the median is shown (default 3)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
