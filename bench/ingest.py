@@ -133,9 +133,9 @@ def load_models(embedder_name: str, languages: set[str]):
 
 
 def pick_edit_target(corpus: Path, name: str | None) -> Path:
-    from ingest import SUPPORTED_SUFFIXES
+    from ingest.readers import supported_suffixes
 
-    docs = sorted(p for p in corpus.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+    docs = sorted(p for p in corpus.iterdir() if p.is_file() and p.suffix.lower() in supported_suffixes())
     if name:
         match = [p for p in docs if p.name == name or p.stem == name]
         if not match:

@@ -510,9 +510,8 @@ def _paragraph_kind(paragraph) -> str:
     return "paragraph"
 
 
-register_reader("txt", (".txt",), _read_txt)
-register_reader("md", (".md", ".markdown"), _read_md)
-register_reader("html", (".html", ".htm"), _read_html)
-register_reader("pdf", (".pdf",), _read_pdf)
-register_reader("docx", (".docx",), _read_docx)
-SUPPORTED_SUFFIXES: frozenset[str] = supported_suffixes()  # the built-in formats' suffixes
+_BUILT_IN = [register_reader("txt", (".txt",), _read_txt), register_reader("md", (".md", ".markdown"), _read_md),
+             register_reader("html", (".html", ".htm"), _read_html), register_reader("pdf", (".pdf",), _read_pdf),
+             register_reader("docx", (".docx",), _read_docx)]
+# The built-in formats' suffixes; ``supported_suffixes()`` adds those of readers registered since.
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(s for r in _BUILT_IN for s in r.suffixes)

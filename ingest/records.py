@@ -129,10 +129,6 @@ class DocumentRecord:
         return cls(**d)
 
 
-ROLES = ("level", "change", "cumulative", "average", "baseline")
-CHANGE_KINDS = ("percent", "points", "absolute", "multiple")
-
-
 def _observation_fields(o: dict) -> dict:
     """An observation as saved, in today's fields (records written before roles said "kind")."""
     o = dict(o)

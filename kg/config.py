@@ -60,6 +60,6 @@ class Settings:
         out = {"en": self.embedder}
         for pack in lang.packs():
             chosen = os.environ.get(f"POLICYKG_EMBEDDER_{pack.code.upper()}") or pack.embedder
-            if chosen and pack.code != "en":
+            if chosen:
                 out[pack.code] = chosen
         return out | self.language_embedders

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ingest.lang import detect as detect_language
+from ingest.records import DocumentRecord
 from kg.build import Builder, IngestReport, Progress
 from kg.config import Settings
 from kg.graph.entity_queries import entities_query, entity_facts_query, mentions_query
@@ -66,7 +67,7 @@ class KnowledgeBase:
         return self._store
 
     @property
-    def records(self) -> dict[str, ingest.DocumentRecord]:
+    def records(self) -> dict[str, DocumentRecord]:
         if self._records is None:
             self._records = self.state.records()
         return self._records
@@ -243,7 +244,7 @@ class KnowledgeBase:
 
         return evaluate(load_key(key_path), self.records, region_resolver=same_region)
 
-    def document(self, doc_id: str) -> ingest.DocumentRecord:
+    def document(self, doc_id: str) -> DocumentRecord:
         """The ingested record (text, paragraphs, sentences) of one document."""
         return self.records[doc_id]
 

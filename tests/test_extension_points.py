@@ -200,3 +200,13 @@ def test_entry_points_register_third_party_backends(monkeypatch):
     index = registry.create("numpy-copy")
     index.build(np.eye(3, dtype=np.float32))
     assert index.search(np.array([0, 1, 0], dtype=np.float32), 1)[0].tolist() == [1]
+
+
+def test_switching_the_vector_index_of_a_home_rebuilds_it(tiny_corpus, tmp_path):
+    home = tmp_path / "kb"
+    with KnowledgeBase(Settings(home=home, embedder="hash", vector_index="faiss"), embedder=HashEmbedder()) as kb:
+        kb.ingest([tiny_corpus])
+    with KnowledgeBase(Settings(home=home, embedder="hash", vector_index="numpy"), embedder=HashEmbedder()) as kb:
+        kb.ingest([tiny_corpus])  # nothing changed but the index backend
+        assert kb.status()["index"]["vector_index"] == "numpy"
+        assert kb.search("pension insurance", k=1, mode="dense")[0].doc_id == "beta"

@@ -151,7 +151,7 @@ def evaluate(facts: list[dict], records: dict[str, DocumentRecord], region_resol
             spans = _occurrences(rec.text, fact["quote"])
             match = next((i for i, o in enumerate(observations) if i not in used
                           and any(o.start < e and s < o.end for s, e in spans)
-                          and (want is None or abs(_number(o.value)) == abs(want))), None)  # a decline: -5 or 5
+                          and (want is None or _same_size(_number(o.value), want))), None)
             if match is None:
                 score.misses.append(fact)
                 continue
@@ -164,9 +164,14 @@ def evaluate(facts: list[dict], records: dict[str, DocumentRecord], region_resol
     return score
 
 
+def _same_size(a: Decimal | None, b: Decimal | None) -> bool:
+    """Equal in size: a decline may be keyed as -5 or 5."""
+    return a is not None and b is not None and abs(a) == abs(b)
+
+
 def _score_fields(score: ExtractionScore, fact: dict, o: Observation, region_resolver) -> None:
     got = {
-        "value": abs(_number(o.value)) == abs(_number(fact.get("value"))),
+        "value": _same_size(_number(o.value), _number(fact.get("value"))),
         "unit": unit_matches(fact.get("unit"), o.unit),
         "region": (region_resolver(fact.get("region"), o.region) if region_resolver
                    else (fact.get("region") or "").lower() == (o.region_label or "").lower()),

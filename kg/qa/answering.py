@@ -349,7 +349,7 @@ class Answerer:
         if q.kind == "who":
             people = [ents[m.key] for m in inside if m.key.startswith("person:") and m.key in ents]
             if people:
-                return _person(people[0], ents, "en")
+                return _person(people[0], ents, q.language)
         if q.kind == "when":
             m = _pack(q.language).when_pattern.search(hit.text)
             if m:

@@ -14,7 +14,7 @@ import json
 import re
 import shutil
 from dataclasses import dataclass
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +46,13 @@ class Hit:
 def passage_text(text: str) -> str:
     """What is embedded and matched: the sentence with its whitespace folded."""
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
 
 
 class SearchIndex:
@@ -155,7 +162,7 @@ class SearchIndex:
             "embedder": {"name": self.embedder_name, **self.embedders.for_language(self.embedders.default).describe()},
             "vector_index": self._backend,
             "fusion": {"method": "reciprocal rank fusion", "k": RRF_K, "pool": POOL},
-            "versions": {p: version(p) for p in ("faiss-cpu", "bm25s", "numpy")},
+            "versions": {p: _version(p) for p in ("faiss-cpu", "bm25s", "numpy") if _version(p)},
             "documents": {d: r.sha256 for d, r in sorted(records.items())},
             "sentences": len(self._table),
         }
@@ -175,6 +182,9 @@ class SearchIndex:
         for row, lang in enumerate(self._languages):
             self._rows.setdefault(lang, []).append(row)
         self._vectors = {}
+        if self.metadata().get("vector_index", self._backend) != self._backend:
+            self._table, self._languages, self._rows = [], [], {}  # built with another vector index: rebuild
+            return False
         for lang in self._rows:
             path = self.folder / f"dense.{lang}.{self._backend}"
             if path.is_file():

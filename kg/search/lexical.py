@@ -9,7 +9,7 @@ import numpy as np
 
 from ingest import lang
 
-_WORD = re.compile(r"[a-z0-9]+(?:[.,:][0-9]+)*|[\u3400-\u9fff]+", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_\u3400-\u9fff]+(?:[.,:][0-9]+)*|[\u3400-\u9fff]+")  # letters of any script; Han apart
 
 
 def tokenize(text: str, language: str = "en") -> list[str]:

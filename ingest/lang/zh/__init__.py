@@ -77,12 +77,13 @@ class ChinesePack(LanguagePack):
         return f"{indicator}，{source.names.get(self.code, source.name)}原文：{metric}"
 
     def nearest_figure(self, q, row, what, elsewhere=False):
-        return f"最接近的数据是：{row['quote']}（{row.get('region') or ''}；{row['metric']}）。"
+        lead = "其他地区的这一指标：" if elsewhere else "最接近的数据是："
+        return f"{lead}{row['quote']}（{row.get('region') or ''}；{what}）。"
 
     def figure_abstention(self, q, nearest, elsewhere):
         where = "、".join(r.name_zh for r in q.regions) or ("全国" if q.national else "")
-        when = f"{q.years[0]}年" if q.years else ""
-        return f"语料中没有{where}{when}的这一数据。" + (nearest or "")
+        when = "" if not q.years else (f"{q.years[0]}年" if q.years[0] == q.years[1] else f"{q.years[0]}—{q.years[1]}年")
+        return f"语料中没有{where}{when}的这一数据。" + (nearest or "") + (elsewhere or "")
 
     def passage_abstention(self, closest):
         return "语料中没有能回答这个问题的内容。" + (f"最接近的内容是：“{''.join(closest.split())}”" if closest else "")
