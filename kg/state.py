@@ -14,6 +14,38 @@ from ingest.records import DocumentRecord
 from kg.graph import RULE_SETS as GRAPH_RULE_SETS
 from ontology import path as ontology_path
 
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def rule_set_families() -> dict[str, tuple[dict[str, str], list[Path]]]:
+    """The rule sets by the code that implements them: family -> (versions, source files).
+    ``tests/test_rulesets.py`` checks that a family's code does not change unless one of its
+    versions does (``scripts/lock_rulesets.py`` records both)."""
+    out = {"ingest": (dict(INGEST_RULE_SETS), sorted((_ROOT / "ingest").glob("*.py"))),
+           "graph": (dict(GRAPH_RULE_SETS), sorted((_ROOT / "kg" / "graph").glob("rdf_*.py"))
+                     + [_ROOT / "kg" / "graph" / "indicators.py", _ROOT / "kg" / "graph" / "namespaces.py"])}
+    for pack in lang.packs():
+        folder = Path(__import__(type(pack).__module__, fromlist=["_"]).__file__).parent
+        out[f"lang:{pack.code}"] = (dict(pack.rule_sets), sorted(folder.glob("*.py")))
+    return out
+
+
+def source_digest(files: list[Path]) -> str:
+    """A hash of what code does: its syntax tree without docstrings, so comments and wording don't count."""
+    import ast
+
+    h = hashlib.sha256()
+    for f in files:
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(
+                    getattr(body[0], "value", None), ast.Constant) and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+        h.update(f.name.encode() + b"\0" + ast.dump(tree).encode())
+    return h.hexdigest()[:16]
+
+
 def rule_sets() -> dict[str, str]:
     """Every rule set that turns files into records and triples, with its version."""
     return {**{f"ingest:{k}": v for k, v in INGEST_RULE_SETS.items()}, **lang.rule_sets(),
