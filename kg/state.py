@@ -26,7 +26,10 @@ def rule_set_families() -> dict[str, tuple[dict[str, str], list[Path]]]:
                      + [_ROOT / "kg" / "graph" / "indicators.py", _ROOT / "kg" / "graph" / "namespaces.py"])}
     for pack in lang.packs():
         folder = Path(__import__(type(pack).__module__, fromlist=["_"]).__file__).parent
-        out[f"lang:{pack.code}"] = (dict(pack.rule_sets), sorted(folder.glob("*.py")))
+        # the pack's rule modules; reading questions and phrasing answers (question.py, the pack
+        # class) shape no record
+        rules = [f for f in folder.glob("*.py") if f.name not in ("question.py", "__init__.py")]
+        out[f"lang:{pack.code}"] = (dict(pack.rule_sets), sorted(rules))
     return out
 
 

@@ -104,6 +104,12 @@ class LanguagePack:
         """What a level is up from, said after it ("; up from 78.2 years in 2015")."""
         return f"; up from {' '.join(quote.split())}" + (f" in {period}" if period else "")
 
+    scheme_note = "counted in its SKOS scheme"  # what a count of a standard's parts says it is
+
+    def scheme_count(self, n: str, part: str) -> str:
+        """"22 categories": a count of a standard's aspects or categories."""
+        return f"{n} {'categories' if part == 'category' else 'aspects'}"
+
     def figure_answer(self, items: list[str], differ: bool) -> str:
         """The stated figures in one answer; ``differ``: figures of one indicator disagree."""
         return "; ".join(items) + "." + (" Sources differ; each figure is cited." if differ else "")

@@ -3,6 +3,7 @@ population group and the kind of answer, plus the cues that rank candidate figur
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ingest.gazetteer import CHINA, Region
@@ -27,6 +28,7 @@ class ParsedQuestion:
     role: str | None = None  # the kind of figure asked for: "change", "average", "cumulative", "baseline"; None: the level
     status: str | None = None  # "target" (this year's target, a plan goal) or "actual" (last year, the past five years)
     several: bool = False  # the question asks for several figures ("urban and rural", 分别)
+    scheme_parts: list[str] = field(default_factory=list)  # a standard's "aspect"/"category" counts asked for
 
     def region_codes(self) -> list[str]:
         codes = [r.code for r in self.regions]
@@ -44,3 +46,12 @@ def distinct_regions(mentions) -> list[Region]:
         if r.code not in {x.code for x in out}:
             out.append(r)
     return out
+
+
+def scheme_parts(question: str, standard: re.Pattern, how_many: re.Pattern, parts: dict[str, re.Pattern],
+                 other: re.Pattern) -> list[str]:
+    """The parts of a standard's structure a question counts ("how many categories does the standard
+    cover" -> ["category"]); none when it also asks for something the scheme does not hold."""
+    if not (standard.search(question) and how_many.search(question)) or other.search(question):
+        return []
+    return [name for name, rx in parts.items() if rx.search(question)]

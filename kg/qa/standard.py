@@ -1,22 +1,15 @@
 """Counting a standard's own structure: "how many categories does the 2021 standard cover?" is
 answered from the standard's SKOS scheme in the graph (its aspects and categories), not from a
-number in a sentence. Registered as the answer kind "standard", tried before figures."""
+number in a sentence. The language pack says which parts a question counts
+(``ParsedQuestion.scheme_parts``) and phrases the count. Registered as the answer kind
+"standard", tried before figures."""
 
 from __future__ import annotations
-
-import re
 
 from ingest import lang
 from kg.qa.answer import Answer
 
-# What can be counted in the scheme: the question's word for it -> (class, English, Chinese).
-_PARTS = [
-    (re.compile(r"\baspects?\b|方面|领域", re.I), "pkg:ServiceAspect", "aspects", "个方面"),
-    (re.compile(r"\bcategor(?:y|ies)\b|大类|(?<![人分])类", re.I), "pkg:ServiceCategory", "categories", "类"),
-]
-_STANDARD = re.compile(r"\bstandards?\b|标准", re.I)
-_HOW_MANY = re.compile(r"\bhow many\b|多少|几", re.I)
-_OTHER = re.compile(r"\bitems?\b|项目|服务项|\bservices\b", re.I)  # parts the scheme does not hold
+CLASSES = {"aspect": "pkg:ServiceAspect", "category": "pkg:ServiceCategory"}
 
 
 def query(cls: str) -> str:
@@ -31,25 +24,18 @@ def standard_kind(answerer):
     """The answer kind: a count of a standard's aspects or categories, from its scheme."""
 
     def answer(q, hits, k):
-        if not (_STANDARD.search(q.text) and _HOW_MANY.search(q.text)) or _OTHER.search(q.text):
+        if not q.scheme_parts:
             return None
-        asked = [p for p in _PARTS if p[0].search(q.text)]
-        if not asked:
-            return None
-        parts, sparql = [], []
-        for _, cls, english, chinese in asked:
-            text = query(cls)
+        pack = lang.get(q.language) or lang.get("en")
+        items, sparql = [], []
+        for part in q.scheme_parts:
+            text = query(CLASSES[part])
             rows = [r for r in answerer.sources.sparql(text).records()
-                    if (r.get("label") or "") and lang.detect(r["label"]) == q.language]
+                    if r.get("label") and lang.detect(r["label"]) == q.language]
             if not rows:
                 return None
-            r = rows[0]
-            what = f"{r['n']}{chinese}" if q.language == "zh" else f"{r['n']} {english}"
-            parts.append((r["n"], what, r["label"]))
+            items.append(pack.figure_item(pack.scheme_count(rows[0]["n"], part), [rows[0]["label"]], pack.scheme_note))
             sparql.append(text)
-        pack = lang.get(q.language) or lang.get("en")
-        items = [pack.figure_item(what, [label], "counted in its SKOS scheme" if q.language != "zh" else "据其SKOS概念体系计数")
-                 for _, what, label in parts]
         ans = Answer(q.text, True, pack.figure_answer(items, differ=False), [])
         ans.sparql, ans.observations = "\n\n".join(sparql), []
         return ans

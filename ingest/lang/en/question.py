@@ -6,7 +6,7 @@ import re
 
 from ingest.gazetteer import CHINA, default as default_gazetteer
 from ingest.lang.en.periods import find_times_en
-from ingest.lang.question import ParsedQuestion, distinct_regions
+from ingest.lang.question import ParsedQuestion, distinct_regions, scheme_parts
 from ingest.periods import DocDate
 
 _NATIONAL = re.compile(r"\b(?:nationally|nationwide|national(?:ly)?|the whole country|across the country|in china|china's)\b", re.I)
@@ -39,6 +39,9 @@ _ROLES = [("average", re.compile(r"\b(?:average annual|annual average|average ye
           ("baseline", re.compile(r"\b(?:from what (?:level|figure)|starting (?:level|point)|baseline)\b", re.I)),
           ("change", re.compile(r"\b(?:how fast|by how much|by how many|grow(?:th)?|grew|increase[ds]?|rise|rose|fall|fell|"
                                 r"drop(?:ped)?|declined?|percentage points?|how many times|\w+-fold)\b", re.I))]
+_SCHEME = (re.compile(r"\bstandards?\b", re.I), re.compile(r"\bhow many\b", re.I),
+           {"aspect": re.compile(r"\baspects?\b", re.I), "category": re.compile(r"\bcategor(?:y|ies)\b", re.I)},
+           re.compile(r"\bitems?\b|\bservices\b", re.I))
 _SEVERAL = re.compile(r"\b(?:respectively|each of|urban and rural|rural and urban)\b|\bhow many\b.*\bhow many\b|"
                       r"\bhow many \w+(?: \w+)?, \w+(?: \w+)?,? and\b", re.I)
 _PLACE_WORD = re.compile(r"\b([A-Za-z][a-z'-]+(?:\s+(?:County|City|Province|District|Municipality))?)")
@@ -97,5 +100,5 @@ def read(question: str, known: set[str], stop: frozenset[str], group_words: re.P
                           future=future, ratio=bool(_RATIO.search(question)),
                           level_if_fits=kind == "what" and bool(_WHAT_LEVEL.search(question)),
                           role=role, status="target" if future else ("actual" if past else None),
-                          several=bool(_SEVERAL.search(question)),
+                          several=bool(_SEVERAL.search(question)), scheme_parts=scheme_parts(question, *_SCHEME),
                           measure=measure.group(1).lower() if (measure := _MEASURE.search(question)) else None)

@@ -70,6 +70,11 @@ class ChinesePack(LanguagePack):
     def context_baseline(self, quote, period):
         return f"（{period + '年' if period else '此前'}为{quote}）"
 
+    scheme_note = "据其SKOS概念体系计数"
+
+    def scheme_count(self, n, part):
+        return f"{n}{'类' if part == 'category' else '个方面'}"
+
     def figure_answer(self, items, differ):
         return "；".join(items) + "。" + ("各来源数字不同，均已注明出处。" if differ else "")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ingest.gazetteer import default as default_gazetteer
-from ingest.lang.question import ParsedQuestion, distinct_regions
+from ingest.lang.question import ParsedQuestion, distinct_regions, scheme_parts
 from ingest.lang.zh.extract import PLAN, plan_number
 from ingest.periods import plan_period
 
@@ -29,6 +29,8 @@ _ROLES = [("average", re.compile(r"年均|平均每年|每年平均|年平均|(?
           ("baseline", re.compile(r"从多少|起点|基数|起初")),
           ("change", re.compile(r"增长|增速|增幅|(?:提高|提升|下降|降低|减少|增加|上升)(?:了)?(?:多少|几)|百分点|翻了?几番|多少倍|几倍"))]
 _SEVERAL = re.compile(r"分别|各(?:是|为|有)?多少")
+_SCHEME = (re.compile(r"标准"), re.compile(r"多少|几"), {"aspect": re.compile(r"方面|领域"), "category": re.compile(r"大类|(?<![人分])类")},
+           re.compile(r"项目|服务项"))
 _RATE_ASKED = re.compile(r"百分点|倍|%|％|率")
 _THIS_YEAR = re.compile(r"今年|本年")
 _LAST_YEAR = re.compile(r"去年|上年|上一年")
@@ -84,4 +86,5 @@ def read(question: str, groups: re.Pattern, everyone: set[str], reference_year: 
                           indicator="".join(words), words=words, asks_for=asks_for(question),
                           future=future, ratio=bool(_RATIO.search(question)),
                           measure=measure.group(1) if measure else None, role=role, status=status,
-                          several=bool(_SEVERAL.search(question)) or len(named) > 1)
+                          several=bool(_SEVERAL.search(question)) or len(named) > 1,
+                          scheme_parts=scheme_parts(question, *_SCHEME))
