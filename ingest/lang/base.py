@@ -104,6 +104,7 @@ class LanguagePack:
         """What a level is up from, said after it ("; up from 78.2 years in 2015")."""
         return f"; up from {' '.join(quote.split())}" + (f" in {period}" if period else "")
 
+    conjoined = re.compile(r"(\w+) and (\w+)")  # "outpatient and inpatient": two items a question names
     scheme_note = "counted in its SKOS scheme"  # what a count of a standard's parts says it is
 
     def scheme_count(self, n: str, part: str) -> str:

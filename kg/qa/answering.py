@@ -404,7 +404,7 @@ def _names_unit(asked: str, unit: str) -> bool:
 
 def _asks_each(q: ParsedQuestion, a: dict, b: dict) -> bool:
     """"rates for outpatient and inpatient services": the question names each figure's item."""
-    for x, y in re.findall(r"(\w+) and (\w+)", q.text.lower()):
+    for x, y in _pack(q.language).conjoined.findall(q.text.lower()):
         ma, mb = a["metric"].lower(), b["metric"].lower()
         if (x in ma and y in mb and y not in ma) or (y in ma and x in mb and x not in ma):
             return True

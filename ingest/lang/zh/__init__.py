@@ -70,6 +70,7 @@ class ChinesePack(LanguagePack):
     def context_baseline(self, quote, period):
         return f"（{period + '年' if period else '此前'}为{quote}）"
 
+    conjoined = re.compile(r"([\u4e00-\u9fff]{2})(?:和|与|及)([\u4e00-\u9fff]{2})")  # 门诊和住院
     scheme_note = "据其SKOS概念体系计数"
 
     def scheme_count(self, n, part):
