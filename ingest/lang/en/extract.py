@@ -36,7 +36,7 @@ from ingest.lang.en.quantities import find_quantities_en, per_n_in, per_n_unit
 from ingest.quantities import Quantity
 from ingest.records import DocumentRecord, Observation
 
-RULE_VERSION = "en-3"
+RULE_VERSION = "en-4"
 
 
 
@@ -78,7 +78,8 @@ def extract(rec: DocumentRecord, regions: RegionFinder | None = None, subject=No
     for span, doc in zip(spans, docs):
         text = doc.text
         quantities = find_quantities_en(text)
-        times = [t for t in find_times_en(text, date) if not t.baseline]
+        all_times = find_times_en(text, date)
+        times = [t for t in all_times if not t.baseline]
         prev = prev_by_par.get(span.paragraph)
         prev_ok = prev is not None and prev[0] == span.index - 1
         figs = [_Fig(q, span.index, span.start) for q in quantities]
@@ -90,7 +91,6 @@ def extract(rec: DocumentRecord, regions: RegionFinder | None = None, subject=No
                 period = (date.year, date.year)
             if f.status == "actual" and period and date.year and period[1] > date.year:
                 f.status = "planned" if _is_count(f.unit) else "target"
-            all_times = find_times_en(text, date)
             role = roles.classify(text, f.q.start, f.q.end, f.unit or "count", f.kind, all_times, period)
             stated = roles.baseline_period(text, f.q.end, all_times)  # "80.1 years in 2020": the year right after it
             if role.role == "level" and f.antecedent is not None and f.antecedent.role in ("cumulative", "average"):
