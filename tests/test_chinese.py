@@ -107,7 +107,7 @@ def test_extraction_generalises_to_unseen_provincial_reports(key):
 def test_answers_generalise_to_two_unseen_provincial_reports(tmp_path):
     import shutil
 
-    from conftest import CORPUS
+    from conftest import stage_core_corpus
     from kg import KnowledgeBase, Settings
     from kg.evaluate.qa import evaluate, load_questions
 
@@ -120,7 +120,7 @@ def test_answers_generalise_to_two_unseen_provincial_reports(tmp_path):
     (folder / "manifest.csv").write_text("\n".join([lines[0]] + [x for x in lines if x.startswith(wanted)]) + "\n", encoding="utf-8")
     kb = KnowledgeBase(Settings(home=tmp_path / "kb"))
     try:
-        assert not kb.ingest([CORPUS, folder]).failed
+        assert not kb.ingest([stage_core_corpus(tmp_path / "core"), folder]).failed
         result = evaluate(kb, load_questions(PROVINCE_QA))
         assert result["tool"].right >= 16, result["tool"].wrong  # of 20: 12 Chinese, 4 English, 4 unanswerable
     finally:

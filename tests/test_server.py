@@ -36,9 +36,12 @@ gradio_client = pytest.importorskip("gradio_client")
 from rdflib import Graph, URIRef  # noqa: E402
 from rdflib.namespace import RDF  # noqa: E402
 
+from conftest import is_provincial_report, stage_core_corpus  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
-SHIPPED_DOCS = sorted(p.stem for p in CORPUS.iterdir() if p.is_file() and p.name != "manifest.csv")
+SHIPPED_DOCS = sorted(p.stem for p in CORPUS.iterdir() if p.is_file() and p.name != "manifest.csv"
+                      and not is_provincial_report(p.name))
 STARTUP_TIMEOUT = 240.0  # seconds: model load + cold build of the shipped corpus
 REQUEST_TIMEOUT = 60.0
 
@@ -141,7 +144,7 @@ def server(tmp_path_factory):
     home = tmp_path_factory.mktemp("server-home")
     port = _free_port()
     env = dict(os.environ)
-    env.pop("POLICYKG_CORPUS", None)  # the shipped corpus, as a user gets it
+    env["POLICYKG_CORPUS"] = str(stage_core_corpus(tmp_path_factory.mktemp("core-corpus")))  # the shipped core
     env.update(
         POLICYKG_EMBEDDER="minilm",
         POLICYKG_HOME=str(home),
