@@ -93,6 +93,19 @@ class Region:
     parent: str | None
     province_type: str | None = None
 
+    @property
+    def short_zh(self) -> str:
+        """The Chinese name without its administrative suffix (辽宁省 -> 辽宁, 新疆维吾尔自治区 -> 新疆)."""
+        return short_zh(self.name_zh)
+
+
+_SHORT_ZH = re.compile(r"(?:维吾尔|壮族|回族)?(?:自治区|特别行政区|省|市)$")
+
+
+def short_zh(name: str) -> str:
+    """A Chinese region name without its administrative suffix (辽宁省 -> 辽宁, 新疆维吾尔自治区 -> 新疆)."""
+    return _SHORT_ZH.sub("", name) or name
+
 
 @dataclass(frozen=True)
 class _Token:

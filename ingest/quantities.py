@@ -25,6 +25,7 @@ class Quantity:
     unit: str | None  # canonical unit, e.g. "percent", "yuan per person per month"; None: decided from context
     unit_end: int  # where the unit ends (== number_end when the unit is not written right after the number)
     qualifier: str | None
+    upper: Decimal | None = None  # a range's upper end (4.5%—5%: value 4.5, upper 5)
 
 
 def parse_number(text: str) -> Decimal:

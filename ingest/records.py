@@ -45,6 +45,7 @@ class Observation:
     change_kind: str | None = None  # for a change: "percent" | "points" | "absolute" | "multiple"
     base_start: int | None = None  # for a change: the period it is measured from, where stated
     base_end: int | None = None
+    upper: str | None = None  # a range's upper end ("4.5%—5%": value "4.5", upper "5")
 
 
 @dataclass

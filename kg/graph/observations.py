@@ -8,7 +8,7 @@ from kg.graph.namespaces import PREFIXES
 from kg.graph.sparql import QueryResult
 
 COLUMNS = ("iri", "metric", "indicator", "value", "unit", "region", "period", "group", "qualifier",
-           "status", "role", "change", "base", "doc", "start", "end", "quote")
+           "status", "role", "change", "base", "doc", "start", "end", "quote", "upper", "place")
 
 
 def sparql_string(text: str) -> str:
@@ -26,17 +26,23 @@ def sparql_iri(iri: str) -> str:
 
 def observations_query(region_iris: list[str] | None = None, metric: str | None = None,
                        observation: str | None = None, language: str = "en", year: int | None = None,
-                       descendants: bool = True) -> str:
+                       descendants: bool = True, indicators: list[str] | None = None,
+                       period: str | None = None, status: str | None = None, role: str | None = None) -> str:
     """The SELECT that lists observations with the COLUMNS, optionally filtered.
 
     ``region_iris``: figures of these regions or (``descendants``) any region under them;
     ``metric``: text contained in the metric phrase or in a label of its indicator;
-    ``observation``: one observation IRI; ``year``: figures whose period includes that year.
+    ``observation``: one observation IRI; ``year``: figures whose period includes that year;
+    ``indicators``: figures of these indicator concepts; ``period`` ("2026", "2021/2025"),
+    ``status`` and ``role`` (English labels: "target", "yearly average"): figures with exactly that.
     """
     lang = sparql_string(language)
     filters = []
     if observation:
         filters.append(f"VALUES ?iri {{ {sparql_iri(observation)} }}")
+    if indicators is not None:
+        values = " ".join(sparql_iri(i) for i in indicators) or "<urn:policykg:none>"
+        filters.append(f"VALUES ?ind {{ {values} }}\n  ?iri pkg:indicator ?ind .")
     if region_iris is not None:
         values = " ".join(sparql_iri(r) for r in region_iris) or "<urn:policykg:none>"
         path = "pkg:refArea/skos:broader*" if descendants else "pkg:refArea"
@@ -50,7 +56,7 @@ def observations_query(region_iris: list[str] | None = None, metric: str | None 
         filters.append(f"?iri pkg:refPeriod ?p . ?p pkg:startYear ?y0 ; pkg:endYear ?y1 . "
                        f"FILTER (?y0 <= {int(year)} && {int(year)} <= ?y1)")
     where = "\n  ".join(filters)
-    return f"""SELECT DISTINCT ?iri ?metric ?indicator ?value ?unit ?region ?period ?group ?qualifier ?status ?role ?change ?base ?doc ?start ?end ?quote WHERE {{
+    return f"""SELECT DISTINCT ?iri ?metric ?indicator ?value ?unit ?region ?period ?group ?qualifier ?status ?role ?change ?base ?doc ?start ?end ?quote ?upper ?place WHERE {{
   {where}
   ?iri a pkg:Observation ; pkg:value ?value ; pkg:metricLabel ?metric ; pkg:figureSpan ?fig ;
        pkg:unit/skos:prefLabel ?unit ; pkg:status ?st ; pkg:role ?ro ; prov:wasDerivedFrom/dcterms:isPartOf/dcterms:identifier ?doc .
@@ -60,7 +66,7 @@ def observations_query(region_iris: list[str] | None = None, metric: str | None 
   OPTIONAL {{ ?iri pkg:indicator/skos:prefLabel ?indicatorHere . FILTER (LANG(?indicatorHere) = {lang}) }}
   OPTIONAL {{ ?iri pkg:indicator/skos:prefLabel ?indicatorThere . FILTER (LANG(?indicatorThere) != {lang}) }}
   BIND (COALESCE(?indicatorHere, ?indicatorThere) AS ?indicator)
-  OPTIONAL {{ ?iri pkg:refArea ?r . ?r skos:prefLabel ?region . FILTER (LANG(?region) = {lang}) }}
+  OPTIONAL {{ ?iri pkg:refArea ?place . ?place skos:prefLabel ?region . FILTER (LANG(?region) = {lang}) }}
   OPTIONAL {{ ?iri pkg:refPeriod/rdfs:label ?period }}
   OPTIONAL {{ ?iri pkg:populationGroup/skos:prefLabel ?groupHere . FILTER (LANG(?groupHere) = {lang}) }}
   OPTIONAL {{ ?iri pkg:populationGroup/skos:prefLabel ?groupThere . FILTER (LANG(?groupThere) != {lang}) }}
@@ -68,8 +74,15 @@ def observations_query(region_iris: list[str] | None = None, metric: str | None 
   OPTIONAL {{ ?iri pkg:qualifier ?qu . ?qu skos:prefLabel ?qualifier . FILTER (LANG(?qualifier) = "en") }}
   OPTIONAL {{ ?iri pkg:changeKind ?ck . ?ck skos:prefLabel ?change . FILTER (LANG(?change) = "en") }}
   OPTIONAL {{ ?iri pkg:basePeriod ?bp . ?bp rdfs:label ?base }}
+  OPTIONAL {{ ?iri pkg:upperValue ?upper }}{_exactly(period, status, role)}
 }}
 ORDER BY ?doc ?start"""
+
+
+def _exactly(period: str | None, status: str | None, role: str | None) -> str:
+    tests = [f"STR(?{name}) = {sparql_string(value)}" for name, value in (("period", period), ("status", status), ("role", role))
+             if value is not None]
+    return f"\n  FILTER ({' && '.join(tests)})" if tests else ""
 
 
 def rows(result: QueryResult) -> list[dict]:

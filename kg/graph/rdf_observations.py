@@ -85,6 +85,8 @@ def _one(rec: DocumentRecord, o: Observation, ctx, run) -> list[tuple]:
         t += [(obs, PKG.populationGroup, concept_iri("group", o.group))]
     if o.qualifier:
         t += [(obs, PKG.qualifier, QUALIFIERS[o.qualifier])]
+    if o.upper is not None:
+        t += [(obs, PKG.upperValue, Literal(o.upper, datatype=XSD.decimal))]
     if o.change_kind:
         t += [(obs, PKG.changeKind, CHANGE_KINDS[o.change_kind])]
     if o.base_start is not None:

@@ -26,7 +26,7 @@ from ingest.quantities import Quantity
 from ingest.lang.zh.quantities import find_quantities_zh
 from ingest.records import DocumentRecord, Observation
 
-RULE_VERSION = "zh-7"
+RULE_VERSION = "zh-10"
 _CLAUSE = re.compile(r"[，,；;。！？!?：:（）()]")
 _EVERYONE = re.compile(r"(?:全体|全市|全省|全区)?(居民)(?=人均|收入|消费)")  # 居民人均可支配收入: all residents
 PLAN = re.compile(r"[“\"]?(十[一二三四五六七八九])五[”\"]?")  # 十四五, “十五五”: a Five-Year Plan
@@ -44,7 +44,8 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
     out: list[Observation] = []
     targets_from: dict[int, int] = {}  # paragraph -> its first sentence that announces the year's targets
     for s in rec.sentences:
-        if re.search(r"预期目标|主要目标", rec.quote(s)):
+        # "主要预期目标是：" announces; "高于预期目标", "完成全年主要目标任务" look back
+        if re.search(r"(?<!高于)(?<!低于)(?<!超过)(?<!完成)(?<!实现)(?:预期目标|主要目标)(?!任务|顺利|圆满|全面)", rec.quote(s)):
             targets_from.setdefault(s.paragraph, s.index)
     framed = _framing_periods(rec, date)
     for span in rec.sentences:
@@ -70,9 +71,16 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
                 verb = last_verb[1]  # "分别增长4.5%、5.7%": a figure joined by 、 shares the verb before the list
             rule = "clause"
             clause = _clause_start(text, q.start)
-            if any(ms <= other.start < me for other in quantities if other is not q) and clause in previous:
-                metric, (ms, me) = previous[clause]  # "生产总值达到33757.93亿元、增长5.3%": the same subject
-                rule = "shared-subject"
+            inside = [other for other in quantities if other is not q and ms <= other.start < me]
+            if inside and clause in previous:
+                tail_start = max(o.end for o in inside)
+                tail_start += len(text[tail_start:me]) - len(text[tail_start:me].lstrip("、，,；; "))
+                if _OWN_SUBJECT.fullmatch(text[tail_start:me]):  # "就业47万人以上、城镇调查失业率控制在5.5%以内"
+                    ms = tail_start
+                    metric = text[ms:me]
+                else:
+                    metric, (ms, me) = previous[clause]  # "生产总值达到33757.93亿元、增长5.3%": the same subject
+                    rule = "shared-subject"
             if q in paired:
                 metric, (ms, me) = paired[q]
                 rule = "respectively"
@@ -116,6 +124,7 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
                 role=role.role, change_kind=role.change_kind,
                 base_start=role.base[0] if role.base else None, base_end=role.base[1] if role.base else None,
                 sentence=span.index, rule=f"{RULE_VERSION}:{rule}" + (f"+{role.cue}" if role.cue else ""), unit_zh=unit_zh,
+                upper=str(q.upper) if q.upper is not None else None,
             ))
     return out
 
@@ -331,6 +340,8 @@ def _shared_tail(items: list[tuple[str, tuple[int, int]]]) -> list[tuple[str, tu
 
 
 _HEADING = re.compile(r"^\s*[一二三四五六七八九十]+、")
+# After an earlier figure of its clause, the name of a new subject (城镇调查失业率), not a verb (增长) or a frame
+_OWN_SUBJECT = re.compile(r"(?!增长|增加|提高|下降|达到|降低|减少|突破|超过|同比|比上年|较上年|年均|分别|其中|均)[\u4e00-\u9fff]{3,}")
 
 
 def _framing_periods(rec: DocumentRecord, date: DocDate) -> dict[int, tuple[int, int]]:
@@ -366,7 +377,16 @@ def _framing_periods(rec: DocumentRecord, date: DocDate) -> dict[int, tuple[int,
             context = _period(last[p], date) or lead
         elif lead and not find_quantities_zh(first[p]):
             context = lead  # a topic sentence with no figure ("过去的五年极不寻常。") frames what follows
+        elif (opening := _opening_period(first[p], date)) and opening != context:
+            context = opening  # "各位代表，刚刚过去的2025年，…": a paragraph opening on a new period turns to it
     return out
+
+
+def _opening_period(text: str, date: DocDate) -> tuple[int, int] | None:
+    """The period a paragraph's opening clause names ("刚刚过去的2025年，…"), after an address ("各位代表，")."""
+    text = re.sub(r"^\s*各位代表[，,！!]\s*", "", text)
+    m = _CLAUSE.search(text)
+    return _period(text[:m.start()], date) if m and m.start() <= 16 else None
 
 
 def _periods(text: str, date: DocDate) -> list[tuple[int, int]]:
@@ -384,6 +404,8 @@ def _period(text: str, date: DocDate) -> tuple[int, int] | None:
     for m in re.finditer(r"((?:19|20)\d\d)\s*年(?!\s*\d{1,2}\s*月)", text):  # a full date dates an event
         if not re.search(r"(?:较|比|同比|相比|与|从|由)\s*$", text[:m.start()]):  # 较2020年: a baseline, not the period
             return int(m.group(1)), int(m.group(1))
+    if date.year is not None and re.search(r"今年(?:是|为)", text):
+        return date.year, date.year  # "今年是“十五五”开局之年": this year, which the plan only places
     p = PLAN.search(text)
     if p:
         period = plan_period(plan_number(p.group(1)))

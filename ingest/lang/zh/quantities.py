@@ -137,7 +137,30 @@ def find_quantities_zh(text: str) -> list[Quantity]:
         if value is not None and free(*m.span()):
             unit = "percent" if m.group(1) == "百" else "per mille"
             out.append(_qualified(text, m.start(), m.end(), m.start(2), m.end(2), plain(value), unit, m.end()))
-    return sorted(out, key=lambda q: q.start)
+    return _ranges(text, sorted(out, key=lambda q: q.start))
+
+
+_RANGE_DASH = re.compile(r"\s*(?:%|％)?\s*[-—–~～至到]{1,2}\s*$")
+
+
+def _ranges(text: str, found: list[Quantity]) -> list[Quantity]:
+    """One figure for a range ("4.5%—5%", "4.5-5%", "5-6万人"): the lower end is its value, the
+    upper end ``upper``; a lower end written without unit or scale takes the upper end's."""
+    out: list[Quantity] = []
+    for q in found:
+        prev = out[-1] if out else None
+        between = text[prev.number_end:q.number_start] if prev else ""
+        if (prev is not None and q.unit is not None and _RANGE_DASH.fullmatch(between)
+                and prev.unit in (None, q.unit) and not text[prev.number_end:prev.end].strip("%％ ")):
+            shown = _to_number(text[q.number_start:q.number_end])
+            scale = (q.value / shown) if prev.unit is None and shown else Decimal(1)
+            low = plain(prev.value * scale)
+            if low < q.value:
+                out[-1] = Quantity(prev.start, q.end, prev.number_start, q.number_end, low, q.unit, q.unit_end,
+                                   prev.qualifier or q.qualifier, upper=q.value)
+                continue
+        out.append(q)
+    return out
 
 
 def _qualified(text, start, end, num_s, num_e, value, unit, unit_from) -> Quantity:

@@ -35,6 +35,10 @@ class Role:
     cue: str = ""  # what decided it, for the rule name
 
 
+# A metric that names a rate of change: its percentage is a change of what precedes the word.
+_RATE_OF_CHANGE = re.compile(r"(?:涨幅|增幅|增速|增长率|上涨幅度|降幅)$")
+
+
 def classify(text: str, q: Quantity, clause_start: int, verb: str, unit: str, metric: str,
              period: tuple[int, int] | None, year: int | None = None) -> Role:
     """The role of figure ``q`` in sentence ``text`` (see the module docstring)."""
@@ -45,7 +49,8 @@ def classify(text: str, q: Quantity, clause_start: int, verb: str, unit: str, me
         year = int(base.group(1)) if base.group(1) else None
         at = (year, year) if year else ((period[0] - 1, period[0] - 1) if several else None)
         return Role("baseline", period=at, cue="baseline")
-    is_change = bool(verb and CHANGE.search(verb)) or unit == "percentage points"
+    is_change = (bool(verb and CHANGE.search(verb)) or unit == "percentage points"
+                 or (unit == "percent" and _RATE_OF_CHANGE.search(metric) is not None))  # 居民消费价格涨幅2%
     kind = _change_kind(unit) if is_change else None
     if AVERAGE.search(before) and not unit.startswith("yuan per"):
         return Role("average", kind, period=period, cue="yearly-average")
