@@ -40,7 +40,9 @@ def wanted_docs(paths: list[Path]) -> set[str]:
 
 def stage(docs: set[str], folder: Path) -> None:
     """Copy the shared documents the keys name (with their manifest rows) into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists():
+        shutil.rmtree(folder)  # a document shipped in corpus/ since the last run must not be ingested twice
+    folder.mkdir(parents=True)
     rows, header = [], None
     for corpus in ("corpus-zh-provinces", "corpus-zh"):
         manifest = SHARED / corpus / "manifest.csv"
@@ -68,6 +70,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from kg import KnowledgeBase, Settings
+    from kg.evaluate import comparison
     from kg.evaluate.qa import evaluate, load_questions
 
     chosen = [k for k in keys() if not args.key or k.name in args.key]
@@ -78,15 +81,23 @@ def main() -> int:
         report = kb.ingest([REPO / "corpus", extra])
         print(f"ingest: added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
               f"failed {len(report.failed)} in {time.perf_counter() - t0:.1f} s", flush=True)
+        for failure in report.failed:
+            print(f"  failed: {failure}", flush=True)
         for key in chosen:
             first = json.loads(key.read_text(encoding="utf-8").splitlines()[0])
-            if "question" not in first and ("quote" not in first or "indicator" in first):
-                continue  # not a question or fact key (compare_table.jsonl is a table of figures by indicator)
+            if comparison.is_table_key(first):  # a table of figures by indicator and region
+                score = comparison.evaluate(kb, load_questions(key))
+                print(f"{key.name:<32} {score.line()}", flush=True)
+                if args.verbose:
+                    print(comparison.report(score))
+                continue
+            if "question" not in first and "quote" not in first:
+                continue  # not a question or fact key
             if "question" in first:
                 result = evaluate(kb, load_questions(key))
                 tool = result["tool"]
                 print(f"{key.name:<32} answers {tool.right}/{tool.total} ({tool.right / tool.total:.0%}); "
-                      f"expected figure anywhere {tool.anywhere}/{tool.total}"
+                      f"expected figure anywhere {tool.anywhere}/{tool.total}; figures right, names aside {tool.figures_right}/{tool.total}"
                       + (f"  wrong: {', '.join(map(str, tool.wrong))}" if tool.wrong else ""), flush=True)
                 if args.verbose:
                     for item in load_questions(key):

@@ -20,7 +20,7 @@ from kg.build import Builder, IngestReport, Progress
 from kg.config import Settings
 from kg.graph.entity_queries import entities_query, entity_facts_query, mentions_query
 from kg.graph.namespaces import PREFIXES, region_iri, span_iri
-from kg.graph.observations import Trace, observations_query, prologue, trace_query
+from kg.graph.observations import Trace, observations_query, prologue, sparql_iri, trace_query
 from kg.graph.observations import rows as obs_rows
 from kg.graph.sparql import QueryResult
 from kg.graph.store import TripleStore, open_store
@@ -30,6 +30,8 @@ from kg.search.index import Hit, PhraseVectors, SearchIndex
 from kg.state import State
 
 __all__ = ["KnowledgeBase", "EmptyKnowledgeBase", "IngestReport"]
+
+ROLE_LABELS = {"average": "yearly average"}  # the graph's English label of a role, where it differs from its name
 
 
 class EmptyKnowledgeBase(RuntimeError):
@@ -158,6 +160,20 @@ class KnowledgeBase:
 
         return validate_graph(self.store.to_rdflib())
 
+    def export(self, out, fmt: str = "turtle"):
+        """Write the whole graph to ``out`` (a path, or a binary stream such as ``sys.stdout.buffer``).
+
+        Every named graph is written: one per document and the shared ones (ontology,
+        regions, indicators, entities, standard). ``fmt`` is a key of
+        ``kg.graph.export.FORMATS``: ``turtle`` and ``ntriples`` merge the graphs into one,
+        ``trig``, ``nquads`` and ``jsonld`` keep each under its name. Works on a read-only
+        knowledge base. Returns an ``Exported`` (format, statements written, graphs);
+        raises ``ValueError`` for an unknown format and ``OSError`` if ``out`` cannot be written.
+        """
+        from kg.graph.export import export_graph
+
+        return export_graph(self.store, out, fmt)
+
     # -- observations ----------------------------------------------------
     def region_iris(self, name: str) -> list[str]:
         """The gazetteer regions a name can denote (English or Chinese, with or without suffix)."""
@@ -175,6 +191,87 @@ class KnowledgeBase:
         """
         query = observations_query(self.region_iris(region) if region else None, metric, year=year)
         return obs_rows(self.sparql(query)), query
+
+    def compare(self, indicator: str, level: str | None = "province", period: str | int | None = None,
+                status: str | None = None, role: str | None = None, language: str | None = None):
+        """One indicator across regions (``kg.compare.Comparison``): a row per region with its
+        figure, normalised value, qualifier, period, status, role, document and offsets; the regions
+        with a document but no figure listed as missing.
+
+        ``indicator``: a label (Chinese or English, any case) or an indicator IRI; ``period``:
+        a year or "2021/2025"; ``status``: "actual" or "target"; ``role``: "level", "change",
+        "cumulative", "average" or "baseline". Unset filters take what most regions state.
+        Raises ``LookupError`` when no indicator has that label.
+        """
+        from ingest.gazetteer import CHINA, default
+
+        from kg.compare import table
+
+        try:
+            iris, label = self.indicator_iris(indicator)
+        except LookupError:  # "地区生产总值增长", "GDP growth": the indicator's words, and the kind of figure
+            from ingest import lang
+
+            asked = (lang.get(language or detect_language(indicator)) or lang.get("en")).read_question(indicator)
+            words = ("" if asked.language == "zh" else " ").join(asked.words)
+            if not words or words == indicator.strip():
+                raise
+            iris, _ = self.indicator_iris(words)
+            label, role = indicator.strip(), role or asked.role
+        language = language or detect_language(label)
+        role = ROLE_LABELS.get(role, role)
+        period = str(period) if period is not None else None
+        rows = obs_rows(self.sparql(observations_query(indicators=iris, language=language, period=period,
+                                                       status=status, role=role)))
+        gaz = default()
+        expected, own = {}, {}
+        for rec in self.records.values():
+            region = gaz.get(rec.subject_region) if rec.subject_region else None
+            if region is not None:
+                expected[region.code] = region.name_zh if language == "zh" else region.name_en
+                own.setdefault(region.code, set()).add(rec.doc_id)
+
+        def level_of(code):
+            region = gaz.get(code)
+            return region.level if region else None
+
+        result = table.build(rows, indicator=label, indicator_iris=iris, expected=expected, level_of=level_of,
+                             level=level, period=period, status=status, role=role, national_code=CHINA, own_docs=own)
+        result.sparql = table.query(iris, language, result.period, result.status, result.role)
+        return result
+
+    def indicators(self, min_regions: int = 2) -> list[dict]:
+        """Indicators stated for at least ``min_regions`` regions, most regions first: each a dict
+        with ``iri``, ``zh`` and ``en`` labels (None where absent), ``regions`` and ``figures``."""
+        from kg.compare.table import comparable_query
+
+        out = []
+        for r in self.sparql(comparable_query(min_regions)).records():
+            out.append({"iri": r["ind"], "zh": r.get("zh"), "en": r.get("en"), "regions": int(r["regions"]),
+                        "figures": int(r["figures"])})
+        return out
+
+    def indicator_iris(self, name: str) -> tuple[list[str], str]:
+        """The indicator concepts a label or IRI names, and the label to show for them.
+
+        Concepts one of whose labels is exactly ``name`` (any case) win; failing that, the
+        concept with the most figures among those whose labels contain it."""
+        from kg.compare.table import indicators_query
+
+        name = name.strip()
+        if not name:
+            raise LookupError("name an indicator, e.g. 城镇新增就业 or \"new urban jobs\"")
+        if name.startswith(("http://", "https://")):
+            found = self.sparql(f"SELECT ?l WHERE {{ {sparql_iri(name)} skos:prefLabel ?l }}").records()
+            if not found:
+                raise LookupError(f"no indicator {name} in the graph")
+            return [name], found[0]["l"]
+        found = self.sparql(indicators_query(name)).records()
+        if not found:
+            raise LookupError(f"no indicator is labelled {name!r}; `policykg sparql` can list them "
+                              "(SELECT ?l WHERE {{ ?i skos:inScheme <https://policykg.org/id/scheme/indicators> ; skos:prefLabel ?l }})")
+        exact = [r["ind"] for r in found if r["isExact"] == "1"]
+        return (exact or [found[0]["ind"]]), name
 
     def trace(self, target: str) -> list[Trace]:
         """How one observation (by IRI), or each one whose figure or metric contains ``target``, was derived."""

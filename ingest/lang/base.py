@@ -92,6 +92,14 @@ class LanguagePack:
         return ParsedQuestion(text=question, language=self.code, kind="what")
 
     # -- answers -------------------------------------------------------------------
+    def phrase_comparison(self, outcome) -> str:
+        """A computed comparison (``ingest.lang.question.ComparisonOutcome``), leading with its result."""
+        raise NotImplementedError(f"the {self.name} pack does not phrase comparisons")
+
+    def comparison_refusal(self, outcome) -> str:
+        """Why the corpus cannot support a comparison (no document, no figure, one region only)."""
+        raise NotImplementedError(f"the {self.name} pack does not phrase comparisons")
+
     # The date or year a "when" answer leads with.
     when_pattern = re.compile(r"\b(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
                               r"December)\s+\d{1,2},?\s+)?(?:19|20)\d\d\b")

@@ -8,7 +8,9 @@ answer with the top sentence of BM25 alone and of dense retrieval alone:
   million" = 3500000; a year when the key expects a year), it states every
   expected figure and every expected name (a who-question's answer leads with
   the first), and it cites the expected document; an unanswerable one is right
-  when the tool abstains. Listing candidates is not answering: a right figure
+  when the tool abstains. "Figures right, names aside" counts the answers that
+  meet every condition but the names (a key's ``answer_text`` may be an
+  explanation no answer repeats word for word). Listing candidates is not answering: a right figure
   after a wrong one does not count;
 - abstention precision / recall: of the abstentions, how many were right; of
   the unanswerable questions, how many got an abstention;
@@ -61,6 +63,7 @@ class Score:
     cited: int = 0
     cited_with_figure: int = 0
     anywhere: int = 0  # the lenient count: an expected figure stated anywhere in the answer, first or not
+    figures_right: int = 0  # right but for the names: the first figure expected and every expected figure stated
     wrong: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -69,14 +72,15 @@ class Score:
         ar = self.abstained_right / self.unanswerable if self.unanswerable else 0
         cp = self.cited_with_figure / self.cited if self.cited else 0
         return (f"{self.name:<16} accuracy {self.right}/{self.total} ({acc:.0%})  abstention precision {ap:.0%} "
-                f"recall {ar:.0%}  citation precision {cp:.0%}  (expected figure anywhere: {self.anywhere}/{self.total})")
+                f"recall {ar:.0%}  citation precision {cp:.0%}  (expected figure anywhere: {self.anywhere}/{self.total}; "
+                f"figures right, names aside: {self.figures_right}/{self.total})")
 
     def to_json(self) -> dict:
         return {"right": self.right, "total": self.total, "accuracy": self.right / self.total if self.total else 0,
                 "abstention_precision": self.abstained_right / self.abstained if self.abstained else None,
                 "abstention_recall": self.abstained_right / self.unanswerable if self.unanswerable else None,
                 "citation_precision": self.cited_with_figure / self.cited if self.cited else None,
-                "anywhere": self.anywhere, "wrong": self.wrong}
+                "anywhere": self.anywhere, "figures_right": self.figures_right, "wrong": self.wrong}
 
 
 def judge(item: dict, ans: Answer, score: Score) -> None:
@@ -90,6 +94,7 @@ def judge(item: dict, ans: Answer, score: Score) -> None:
             score.abstained_right += 1
             score.right += 1
             score.anywhere += 1
+            score.figures_right += 1
         else:
             score.wrong.append(item.get("id", item["question"]))
         return
@@ -105,6 +110,7 @@ def judge(item: dict, ans: Answer, score: Score) -> None:
     ok = ok and all(_value(v) in stated or (v in years and v in ans.answer) for v in values)
     if values:  # the answer leads with the figure asked for
         ok = ok and first_figure(ans.answer, years=bool(years)) in {_value(v) if v not in years else Decimal(v) for v in values}
+    score.figures_right += bool(ok and values)
     names = item.get("answer_text", [])
     ok = ok and all(t.lower() in ans.answer.lower() for t in names)
     if names and _WHO.search(item["question"]):  # and with the person asked for

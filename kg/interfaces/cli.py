@@ -11,12 +11,14 @@ from urllib.parse import unquote
 from kg.config import Settings
 from kg.registries import embedders, stores, vector_indexes
 from kg.graph.sparql import FORMATS, SparqlError
+from kg.graph.export import DEFAULT_FORMAT as DEFAULT_EXPORT_FORMAT, FORMATS as EXPORT_FORMATS
 
 EXAMPLE_HELP = """examples:
   policykg ingest                      # the shipped corpus/
   policykg ask "How many hospital beds per 1,000 people?" --json
   policykg sparql "SELECT ?d ?t WHERE { ?d a pkg:Document ; dcterms:title ?t }"
   policykg validate
+  policykg export --format trig -o graph.trig
   policykg serve --port 7860
 """
 
@@ -133,6 +135,20 @@ def cmd_validate(args) -> int:
     return 0 if report.conforms else 1
 
 
+def cmd_export(args) -> int:
+    kb = _open(args, read_only=True)
+    with kb:
+        try:
+            done = kb.export(args.output or sys.stdout, fmt=args.format)
+        except OSError as exc:
+            if args.output is None:
+                raise  # standard output closed (main handles a broken pipe)
+            raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+    if args.output:
+        print(f"exported {done.statements} {done.unit} from {done.graphs} graphs to {args.output} ({done.format})")
+    return 0
+
+
 def cmd_serve(args) -> int:
     from kg.interfaces.web import launch
 
@@ -218,18 +234,43 @@ def cmd_entities(args) -> int:
 
 
 def cmd_eval(args) -> int:
+    from kg.evaluate import comparison
     from kg.evaluate.qa import evaluate, load_questions, report, to_json
 
     kb = _open(args, read_only=True)
     with kb:
         try:
-            result = evaluate(kb, load_questions(args.key))
+            key = load_questions(args.key)
+            if key and comparison.is_table_key(key[0]):
+                score = comparison.evaluate(kb, key)
+                _print_json(score.to_json()) if args.json else print(comparison.report(score))
+                return 0
+            result = evaluate(kb, key)
         except (OSError, ValueError) as exc:
             raise CliError(str(exc)) from exc
     if args.json:
         _print_json(to_json(result))
     else:
         print(report(result))
+    return 0
+
+
+def cmd_compare(args) -> int:
+    kb = _open(args, read_only=True)
+    with kb:
+        try:
+            table = kb.compare(args.indicator, level=None if args.level == "any" else args.level, period=args.period,
+                               status=args.status, role=args.role)
+        except LookupError as exc:
+            raise CliError(str(exc)) from exc
+    if args.sparql:
+        print(table.sparql)
+    elif args.format == "json":
+        _print_json(table.to_json())
+    elif args.format == "csv":
+        sys.stdout.write(table.to_csv())
+    else:
+        print(table.text())
     return 0
 
 
@@ -280,6 +321,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_validate)
 
+    s = sub.add_parser("export", help="write the whole graph as Turtle, TriG, N-Quads, N-Triples or JSON-LD")
+    s.add_argument("--format", choices=list(EXPORT_FORMATS), default=DEFAULT_EXPORT_FORMAT,
+                   help=f"default: {DEFAULT_EXPORT_FORMAT}; turtle and ntriples merge the graphs, "
+                        "trig, nquads and jsonld keep one named graph per document")
+    s.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+    s.set_defaults(func=cmd_export)
+
     s = sub.add_parser("serve", help="start the web app and the SPARQL endpoint")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=7860)
@@ -316,6 +364,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("key", metavar="QA.jsonl")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("compare", help="one indicator across regions: a row per region, regions without a figure listed")
+    s.add_argument("indicator", metavar="INDICATOR", help="a label in Chinese or English (城镇新增就业, new urban jobs) or an indicator IRI")
+    s.add_argument("--level", choices=["province", "prefecture", "county", "any"], default="province",
+                   help="compare regions of this administrative level (default: province)")
+    s.add_argument("--period", help="a year (2026) or a span (2021/2025); default: the one most regions state")
+    s.add_argument("--status", choices=["actual", "target"], help="default: the one most regions state")
+    s.add_argument("--role", choices=["level", "change", "cumulative", "average", "baseline"],
+                   help="the kind of figure (a growth rate is a change); default: the one most regions state")
+    s.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    s.add_argument("--sparql", action="store_true", help="print the SPARQL query that lists the table's figures instead")
+    s.set_defaults(func=cmd_compare)
 
     s = sub.add_parser("status", help="what is in the knowledge base and how it was built")
     s.add_argument("--json", action="store_true")

@@ -29,6 +29,7 @@ class Answer:
     observations: list[str] | None = None  # IRIs of the observations the answer states
     figures: list[dict] | None = None  # those observations: value, unit, role, status, period, region, quote
     phrased_by: str | None = None  # the model that phrased the answer, when one did
+    comparison: dict | None = None  # a comparison's figures region by region (``kg.compare.Comparison.to_json``)
 
     def to_json(self) -> dict:
         out = {
@@ -42,6 +43,8 @@ class Answer:
             out["observations"] = self.observations or []
             if self.figures:
                 out["figures"] = self.figures
+        if self.comparison is not None:
+            out["comparison"] = self.comparison
         if self.phrased_by:
             out["phrased_by"] = self.phrased_by
         return out

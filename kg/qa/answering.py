@@ -32,6 +32,12 @@ from kg.qa import weights as W
 from kg.qa.answer import Answer, Citation
 from kg.qa.question import ParsedQuestion, parse
 from kg.qa.standard import standard_kind
+
+
+def comparison_kind(answerer):
+    from kg.qa.comparative import Comparator
+
+    return Comparator(answerer).answer
 from kg.search.index import Hit, passage_text
 
 FIGURE_FIELDS = ("iri", "quote", "value", "unit", "role", "change", "base", "status", "period", "region", "group", "doc")
@@ -64,6 +70,7 @@ AnswerKind = Callable[[ParsedQuestion, list, int], "Answer | None"]
 answer_kinds: Registry[AnswerKind] = Registry("answer kind", "policykg.answer_kinds")
 answer_kinds.register("figure", lambda answerer: answerer.figure_answer)
 answer_kinds.register("standard", standard_kind, before="figure")
+answer_kinds.register("comparison", lambda answerer: comparison_kind(answerer), before="figure")
 
 
 @dataclass
@@ -145,9 +152,13 @@ class Answerer:
             return self._figure(q, hits, abstain=False)
         return None
 
-    def _figure(self, q: ParsedQuestion, hits, abstain: bool = True) -> Answer | None:
-        pack = _pack(q.language)
-        codes = q.region_codes()
+    def candidates(self, q: ParsedQuestion, hits, regions: bool = True) -> tuple[list[Candidate], str, list[dict]]:
+        """The figures that can answer ``q``, best first, the SPARQL that listed them and every figure
+        of the asked kind before the role and status filters. Only figures of the question's regions
+        (unless ``regions`` is False), year and group; of the kind of figure it asks for; ranked by
+        how well their metric and sentence match its indicator words."""
+        self._refresh()
+        codes = q.region_codes() if regions else []
         query = observations_query([str(region_iri(c)) for c in codes] if codes else None,
                                    year=q.years[1] if q.years else None, descendants=False, language=q.language)
         rows = self._readable(self._rows(query), q.language)
@@ -162,7 +173,15 @@ class Answerer:
         everything = rows
         rows = _of_role(q, rows)
         rows = _of_status(q, rows)
-        ranked = self._rank(q, rows, hits)
+        return self._rank(q, rows, hits), query, everything
+
+    def sentence_of(self, row: dict) -> tuple[str, int, int]:
+        """The document and offsets of the sentence a figure row was stated in."""
+        return self._sentences([row])[0]
+
+    def _figure(self, q: ParsedQuestion, hits, abstain: bool = True) -> Answer | None:
+        pack = _pack(q.language)
+        ranked, query, everything = self.candidates(q, hits)
         threshold = pack.min_figure_score
         if pack.min_cover:  # e5's cosines alone cannot tell 县级医院 from 三甲医院: the words must be there
             ranked = [c for c in ranked if c.cover >= pack.min_cover]

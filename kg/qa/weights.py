@@ -21,6 +21,9 @@ STATUS_FITS = 0.05  # expected/planned figures for a question about the future, 
 RATIO_ASKED = 0.10  # "收入比" / "income ratio" asks for a ratio, not a rate near it
 UNIT_ASKED = 0.10  # "多少张", "how many art performances": the question names the unit a figure is counted in
 MAX_LISTED = 6  # figures one answer states at most
+# A comparison takes, for each region, its best figure scoring within this much of the best
+# figure of any region: the same indicator scores alike across reports, another one lower.
+COMPARE_MARGIN = 0.12
 
 MIN_PASSAGE_COSINE = 0.35  # a passage answer needs a sentence at least this close to the question
 MIN_WHO_COVER = 0.6  # a person's role and organization must hold this share of a who-question's words

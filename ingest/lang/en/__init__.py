@@ -6,9 +6,9 @@ from __future__ import annotations
 from ingest import sentences
 from ingest.lang.base import LanguagePack
 from ingest.language import has_han
-from ingest.lang.en import entities, extract, question
+from ingest.lang.en import comparing, entities, extract, question
 from ingest.lang.en.quantities import find_quantities_en
-from ingest.lang.question import ParsedQuestion
+from ingest.lang.question import ComparisonOutcome, ParsedQuestion, with_comparison
 from ingest.lang.en.vocab import DATA, INDEX_STOP_WORDS, QUESTION_GROUPS, QUESTION_STOP_WORDS
 
 
@@ -42,7 +42,15 @@ class EnglishPack(LanguagePack):
         return observations, found, mentions
 
     def read_question(self, text: str, known: set[str] = frozenset(), reference_year: int | None = None) -> ParsedQuestion:
-        return question.read(text, known, QUESTION_STOP_WORDS, QUESTION_GROUPS, reference_year)
+        q = question.read(text, known, QUESTION_STOP_WORDS, QUESTION_GROUPS, reference_year)
+        return with_comparison(q, comparing.read, comparing.cue_spans, implied=comparing.implied, reread=
+                               lambda blank: question.read(blank, known, QUESTION_STOP_WORDS, QUESTION_GROUPS, reference_year))
+
+    def phrase_comparison(self, outcome: ComparisonOutcome) -> str:
+        return comparing.phrase(outcome)
+
+    def comparison_refusal(self, outcome: ComparisonOutcome) -> str:
+        return comparing.refusal(outcome)
 
     def nearest_figure(self, q, row, what, elsewhere=False):
         quote = " ".join(row["quote"].split())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from ingest.lang.base import LanguagePack
-from ingest.lang.question import ParsedQuestion
-from ingest.lang.zh import entities, extract, question
+from ingest.lang.question import ComparisonOutcome, ParsedQuestion, with_comparison
+from ingest.lang.zh import comparing, entities, extract, question
 from ingest.lang.zh.quantities import find_quantities_zh
 from ingest.lang.zh.vocab import DATA, EVERYONE, GROUPS, INDEX_STOP_WORDS
 from ingest.lang.zh.words import boundaries, jieba
@@ -62,7 +62,15 @@ class ChinesePack(LanguagePack):
         return observations, found, mentions
 
     def read_question(self, text: str, known: set[str] = frozenset(), reference_year: int | None = None) -> ParsedQuestion:
-        return question.read(text, GROUPS, EVERYONE, reference_year)
+        q = question.read(text, GROUPS, EVERYONE, reference_year)
+        return with_comparison(q, comparing.read, comparing.cue_spans, implied=comparing.implied, reread=
+                               lambda blank: question.read(blank, GROUPS, EVERYONE, reference_year))
+
+    def phrase_comparison(self, outcome: ComparisonOutcome) -> str:
+        return comparing.phrase(outcome)
+
+    def comparison_refusal(self, outcome: ComparisonOutcome) -> str:
+        return comparing.refusal(outcome)
 
     def figure_item(self, quote, where, what):
         return f"{quote}（{'，'.join(where)}；{what}）"

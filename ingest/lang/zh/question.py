@@ -27,7 +27,7 @@ _PAST = re.compile(r"去年|上年|已经|已|过去|五年来|这五年|十四�
 _ROLES = [("average", re.compile(r"年均|平均每年|每年平均|年平均|(?<![人户生])每年")),
           ("cumulative", re.compile(r"累计|总共|一共|合计|共计|总计")),
           ("baseline", re.compile(r"从多少|起点|基数|起初")),
-          ("change", re.compile(r"增长|增速|增幅|(?:提高|提升|下降|降低|减少|增加|上升)(?:了)?(?:多少|几)|百分点|翻了?几番|多少倍|几倍"))]
+          ("change", re.compile(r"增长|增速|增幅|涨幅|(?:提高|提升|下降|降低|减少|增加|上升)(?:了)?(?:多少|几)|百分点|翻了?几番|多少倍|几倍"))]
 _SEVERAL = re.compile(r"分别|各(?:是|为|有)?多少")
 _SCHEME = (re.compile(r"标准"), re.compile(r"多少|几"), {"aspect": re.compile(r"方面|领域"), "category": re.compile(r"大类|(?<![人分])类")},
            re.compile(r"项目|服务项"))
@@ -55,9 +55,9 @@ def read(question: str, groups: re.Pattern, everyone: set[str], reference_year: 
     if m:
         years = (int(m.group(1)), int(m.group(1)))
     plan = PLAN.search(question)
-    if plan and not m:  # "十五五" asks about 2026-2030
+    if plan and not m:  # "十五五" asks about 2026-2030; "十四五末" about its last year
         period = plan_period(plan_number(plan.group(1)))
-        years = (period.start, period.end)
+        years = (period.end, period.end) if re.match(r"[”\"]?末", question[plan.end():]) else (period.start, period.end)
     elif not m and reference_year:
         if _THIS_YEAR.search(question):
             years = (reference_year, reference_year)
@@ -66,7 +66,7 @@ def read(question: str, groups: re.Pattern, everyone: set[str], reference_year: 
     kind = next((k for k, rx in _KIND if rx.search(question)), "what")
     rest = question
     for r in regions:
-        for name in sorted({r.name_zh, _REGION_SUFFIX.sub("", r.name_zh)}, key=len, reverse=True):
+        for name in sorted({r.name_zh, _REGION_SUFFIX.sub("", r.name_zh), r.short_zh}, key=len, reverse=True):
             rest = rest.replace(name, " ")
     rest = re.sub(r"(?:19|20)\d\d\s*年|[“\"]?十[一二三四五六七八九]五[”\"]?(?:时期|期间|末)?", " ", rest)
     previous = None
