@@ -208,7 +208,7 @@ class KnowledgeBase:
         from kg.compare import table
 
         try:
-            iris, label = self.indicator_iris(indicator)
+            iris, label = self.indicator_iris(indicator, language)
         except LookupError:  # "地区生产总值增长", "GDP growth": the indicator's words, and the kind of figure
             from ingest import lang
 
@@ -251,8 +251,9 @@ class KnowledgeBase:
                         "figures": int(r["figures"])})
         return out
 
-    def indicator_iris(self, name: str) -> tuple[list[str], str]:
-        """The indicator concepts a label or IRI names, and the label to show for them.
+    def indicator_iris(self, name: str, language: str | None = None) -> tuple[list[str], str]:
+        """The indicator concepts a label or IRI names, and the label to show for them (for an
+        IRI, its label in ``language``; Chinese, the corpus's main language, by default).
 
         Concepts one of whose labels is exactly ``name`` (any case) win; failing that, the
         concept with the most figures among those whose labels contain it."""
@@ -262,10 +263,11 @@ class KnowledgeBase:
         if not name:
             raise LookupError("name an indicator, e.g. 城镇新增就业 or \"new urban jobs\"")
         if name.startswith(("http://", "https://")):
-            found = self.sparql(f"SELECT ?l WHERE {{ {sparql_iri(name)} skos:prefLabel ?l }}").records()
+            found = self.sparql(f"SELECT ?l (LANG(?l) AS ?lang) WHERE {{ {sparql_iri(name)} skos:prefLabel ?l }}").records()
             if not found:
                 raise LookupError(f"no indicator {name} in the graph")
-            return [name], found[0]["l"]
+            labels = {r["lang"]: r["l"] for r in found}
+            return [name], labels.get(language or "zh") or labels.get("en") or found[0]["l"]
         found = self.sparql(indicators_query(name)).records()
         if not found:
             raise LookupError(f"no indicator is labelled {name!r}; `policykg sparql` can list them "

@@ -141,3 +141,84 @@ def entity_html(page: dict) -> str:
     return (f"<h3>{esc(page['iri'])}</h3><table>{facts}</table>"
             f"<h4>Mentions ({len(page['mentions'])})</h4><ol>{mentions or '<li>none</li>'}</ol>"
             + (f"<h4>Figures ({len(page['observations'])})</h4><ul>{figures}</ul>" if page["observations"] else ""))
+
+
+# -- comparisons and charts -----------------------------------------------------------------------
+COMPARISON_COLUMNS = ["region", "figure", "value", "upper", "unit", "qualifier", "period", "status", "role", "doc",
+                      "start", "end", "note"]
+
+
+def comparison_summary(comparison, label: str | None = None) -> str:
+    """One Markdown line: indicator, period, status, role, unit, how many regions state it, how many do not."""
+    c = comparison
+    parts = [f"period {c.period or 'any'}", f"status {c.status or 'any'}", f"role {c.role or 'any'}",
+             f"unit {c.unit or '—'}", f"{len(c.rows)} regions", f"{len(c.missing)} missing"]
+    if c.national is not None:
+        parts.append(f"national: {c.national.figure}")
+    if c.excluded:
+        parts.append(f"{len(c.excluded)} figures of another period, status, role or unit not compared")
+    return f"**{md_text(label or c.indicator)}** · " + " · ".join(md_text(p) for p in parts)
+
+
+def comparison_table(comparison) -> tuple[list[list], list[str | None]]:
+    """The comparison as table rows (``COMPARISON_COLUMNS``): one per region with a figure, then one
+    per missing region with a note; and each row's observation IRI (None for a missing region)."""
+    rows, iris = [], []
+    for r in comparison.rows:
+        rows.append([r.region, r.figure, r.value, "" if r.upper is None else r.upper, r.unit, r.qualifier or "", r.period or "", r.status, r.role,
+                     r.doc, r.start, r.end, f"{r.others} more figure(s) in the document" if r.others else ""])
+        iris.append(r.iri)
+    for m in comparison.missing:
+        rows.append([m["region"], "—", "", "", "", "", "", "", "", "", "", "", m["reason"]])
+        iris.append(None)
+    return rows, iris
+
+
+def indicator_choices(indicators: list[dict]) -> list[tuple[str, str]]:
+    """Dropdown choices for ``KnowledgeBase.indicators()``: ("zh · en (N regions)", IRI)."""
+    out = []
+    for i in indicators:
+        names = " · ".join(n for n in (i.get("zh"), i.get("en")) if n) or i["iri"].rsplit("/", 1)[-1]
+        out.append((f"{names} ({i['regions']} regions)", i["iri"]))
+    return out
+
+
+def figure_indicators(rows: list[dict], minimum: int = 2) -> list[tuple[str, str]]:
+    """Indicators with at least ``minimum`` figures in ``rows`` (observation dicts), most figures first,
+    as dropdown choices ("indicator (N figures)", indicator)."""
+    from collections import Counter
+
+    counts = Counter(r["indicator"] for r in rows if r.get("indicator") and r.get("value") is not None)
+    return [(f"{name} ({n} figures)", name) for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n >= minimum]
+
+
+def figure_bars(rows: list[dict], indicator: str | None):
+    """The figures of one indicator in ``rows`` as chart bars (``charts.Bar``), in the unit most of
+    them have, labelled by region, period and status (and document and offset where those repeat);
+    returns (bars, unit, how many figures in other units were left out)."""
+    from collections import Counter
+
+    from kg.interfaces.charts import Bar
+
+    chosen = [r for r in rows if indicator and r.get("indicator") == indicator and r.get("value") is not None]
+    if not chosen:
+        return [], None, 0
+    unit = Counter(r["unit"] for r in chosen).most_common(1)[0][0]
+    kept = [r for r in chosen if r["unit"] == unit]
+
+    def where(r):
+        return " ".join(x for x in (r.get("region") or "?", r.get("period") or "", r.get("status") or "") if x)
+
+    seen = Counter(where(r) for r in kept)
+    bars = [Bar(label=where(r) + (f" · {r['doc']}:{r['start']}" if seen[where(r)] > 1 else ""), value=float(r["value"]),
+                upper=float(r["upper"]) if r.get("upper") is not None else None, note=r.get("qualifier"),
+                iri=r["iri"], figure=r["quote"]) for r in kept]
+    return bars, unit, len(chosen) - len(bars)
+
+
+def md_text(text: str) -> str:
+    """Text for Markdown: the characters that would format it escaped, and no markup."""
+    out = str(text)
+    for ch in "\\`*_{}[]()#+!|~":
+        out = out.replace(ch, "\\" + ch)
+    return html.escape(out, quote=False)

@@ -1,9 +1,16 @@
-"""The web app: the Gradio UI (chat with citations, figures, entities, SPARQL console, documents)
-mounted beside the SPARQL endpoint, over one knowledge base."""
+"""The web app: the Gradio UI (chat with citations, figures, comparisons across regions, entities,
+SPARQL console, documents) mounted beside the SPARQL endpoint, over one knowledge base.
+
+Charts are SVG drawn by ``kg.interfaces.charts`` into ``gr.HTML``. A click on a bar or a map tile
+reaches Python through the component's ``js_on_load``: a listener on the component's element
+finds the clicked element's ``data-iri`` and calls Gradio's ``trigger('click', {iri})``; the
+``.click`` listener receives it as ``gr.EventData`` (``evt.iri``) and renders that figure's trace.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 
@@ -13,8 +20,56 @@ import pandas as pd
 from kg import KnowledgeBase, Settings
 from kg.graph.namespaces import observation_iri
 from kg.graph.sparql import SparqlError
-from kg.interfaces.present import EXAMPLE_QUERIES, citations_html, document_html, entity_html, trace_html
+from kg.interfaces import charts
+from kg.interfaces.present import (COMPARISON_COLUMNS, EXAMPLE_QUERIES, citations_html, comparison_summary,
+                                   comparison_table, document_html, entity_html, figure_bars, figure_indicators,
+                                   indicator_choices, md_text, trace_html)
 from kg.interfaces.server import BackgroundBuild, sparql_routes
+
+# Clicks (and Enter/space) on an element with a data-iri inside a chart reach Python as a
+# "click" event whose data is {"iri": ...} (see the module docstring).
+PICK_JS = """
+const pick = (ev) => {
+  const el = ev.target && ev.target.closest ? ev.target.closest('[data-iri]') : null;
+  if (!el || !element.contains(el)) return;
+  const iri = el.getAttribute('data-iri');
+  if (!iri) return;
+  if (ev.type === 'keydown') {
+    if (ev.key !== 'Enter' && ev.key !== ' ') return;
+    ev.preventDefault();
+  }
+  element.querySelectorAll('.picked').forEach((e) => e.classList.remove('picked'));
+  el.classList.add('picked');
+  trigger('click', {iri: iri});
+};
+element.addEventListener('click', pick);
+element.addEventListener('keydown', pick);
+"""
+PICK_CSS = """
+.picked .bar-fill, .picked .tile-box { stroke: #f39c12; stroke-width: 3; }
+g.bar:hover .bar-fill, g.tile-value:hover .tile-box { stroke: #f39c12; stroke-width: 2; }
+g[data-iri]:focus { outline: none; }
+g[data-iri]:focus .bar-fill, g[data-iri]:focus .tile-box { stroke: #333; stroke-width: 2; }
+"""
+ANY = "any"
+STATUSES = [ANY, "actual", "target"]
+ROLES = [ANY, "level", "change", "cumulative", "average"]
+MOST_REGIONS = "(what most regions state)"
+
+
+def chart_html(**kw) -> gr.HTML:
+    """A gr.HTML for an SVG chart whose bars and tiles open their figure's trace when clicked."""
+    return gr.HTML(js_on_load=PICK_JS, css_template=PICK_CSS, **kw)
+
+
+def clicked_iri(evt: gr.EventData | None) -> str | None:
+    """The observation IRI a chart click sent (``trigger('click', {iri})``), if any."""
+    iri = getattr(evt, "iri", None) if evt is not None else None  # EventData exposes the trigger's data as attributes
+    return iri if isinstance(iri, str) else None
+
+
+def selected_index(evt: gr.SelectData) -> int | None:
+    return evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
 
 
 def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Blocks:
@@ -88,29 +143,135 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
     figure_cols = ["value", "unit", "metric", "indicator", "region", "period", "group", "qualifier", "status", "role", "doc",
                    "quote"]
 
+    def trace_of(iri: str | None) -> str:
+        """The trace of one observation, rendered (empty when there is none)."""
+        if not iri:
+            return ""
+        traces = kb.trace(iri)
+        return "".join(trace_html(t, kb.document(t.doc)) for t in traces[:1])
+
     def list_figures(region: str, metric: str, year):
+        empty = pd.DataFrame(columns=figure_cols)
         try:
             if region and not kb.region_iris(region):
-                return pd.DataFrame(columns=figure_cols), [], gr.update(choices=[]), f"No region called **{region}** in the gazetteer."
+                return empty, [], gr.update(choices=[], value=None), "", f"No region called **{md_text(region)}** in the gazetteer."
             rows, _ = kb.observations(region=region or None, metric=metric or None, year=int(year) if year else None)
         except Exception as exc:  # the store may still be building
-            return pd.DataFrame(columns=figure_cols), [], gr.update(choices=[]), f"**Error:** {exc}"
-        indicators = sorted({r["indicator"] for r in rows if r.get("indicator")})
+            return empty, [], gr.update(choices=[], value=None), "", f"**Error:** {md_text(exc)}"
+        choices = figure_indicators(rows)
+        first = choices[0][1] if choices else None
         frame = pd.DataFrame([{c: r.get(c) for c in figure_cols} for r in rows], columns=figure_cols)
-        return frame, rows, gr.update(choices=indicators, value=None), f"{len(rows)} figure(s)"
+        return frame, rows, gr.update(choices=choices, value=first), chart_figures(first, rows), f"{len(rows)} figure(s)"
 
-    def chart_figures(indicator: str | None, rows: list[dict]):
-        chosen = [r for r in rows if indicator and r.get("indicator") == indicator]
-        data = [{"where and when": f"{r.get('region') or '?'} {r.get('period') or ''}".strip() + f" [{r['doc'][:12]}…{r['start']}]",
-                 "value": float(r["value"]), "unit": r["unit"]} for r in chosen]
-        return pd.DataFrame(data, columns=["where and when", "value", "unit"])
+    def chart_figures(indicator: str | None, rows: list[dict]) -> str:
+        bars, unit, left_out = figure_bars(rows or [], indicator)
+        if not indicator:
+            return ""
+        svg = charts.bar_chart(bars, unit=unit, title=indicator, width=960, empty="No figures of this indicator in the list.")
+        note = f"<p><small>{left_out} figure(s) in other units not charted.</small></p>" if left_out else ""
+        return svg + note
 
     def trace_figure(rows: list[dict], evt: gr.SelectData):
-        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        index = selected_index(evt)
         if not rows or index is None or index >= len(rows):
             return ""
-        traces = kb.trace(rows[index]["iri"])
-        return trace_html(traces[0], kb.document(traces[0].doc)) if traces else ""
+        return trace_of(rows[index]["iri"])
+
+    def trace_clicked(evt: gr.EventData):
+        return trace_of(clicked_iri(evt))
+
+    # -- comparisons ---------------------------------------------------------
+    known: dict[str, dict] = {}  # indicator IRI -> KnowledgeBase.indicators() entry
+
+    def refresh_indicators() -> list[dict]:
+        try:
+            found = kb.indicators() if kb.state.docs else []
+        except Exception:  # the store may still be building
+            found = []
+        known.clear()
+        known.update({i["iri"]: i for i in found})
+        return found
+
+    def indicator_list(current: str | None = None):
+        choices = indicator_choices(refresh_indicators())
+        value = current if current in known else (choices[0][1] if choices else None)
+        return gr.update(choices=choices, value=value)
+
+    def comparison(indicator: str, period: str | None, status: str | None, role: str | None):
+        """kb.compare with the form's values: blanks and "any" are None; an indicator's IRI is compared
+        with Chinese region names where it has a Chinese label."""
+        indicator = (indicator or "").strip()
+        if not indicator:
+            raise LookupError("choose an indicator")
+        if indicator.startswith(("http://", "https://")) and indicator not in known:
+            refresh_indicators()
+        period = (period or "").strip()
+        info = known.get(indicator)
+        language = "zh" if info and info.get("zh") else ("en" if info else None)
+        return kb.compare(indicator, period=None if period in ("", MOST_REGIONS) else period,
+                          status=None if status in (None, "", ANY) else status,
+                          role=None if role in (None, "", ANY) else role, language=language)
+
+    def indicator_label(indicator: str, c) -> str:
+        info = known.get(indicator)
+        return " · ".join(n for n in (info.get("zh"), info.get("en")) if n) if info else c.indicator
+
+    def compare_periods(indicator: str | None):
+        """The periods the chosen indicator's figures have, for the period dropdown."""
+        try:
+            c = comparison(indicator, None, None, None)
+        except Exception:
+            return gr.update(choices=[MOST_REGIONS], value=MOST_REGIONS)
+        periods = sorted({r.period for r in c.rows + c.excluded if r.period}, reverse=True)
+        return gr.update(choices=[MOST_REGIONS] + periods, value=MOST_REGIONS)
+
+    def compare_json(indicator: str, period: str = "", status: str = ANY, role: str = ANY) -> dict:
+        """One indicator across provinces, as JSON (the object `policykg compare --format json` prints).
+
+        indicator: a label (Chinese or English) or an indicator IRI; period: "2026", "2021/2025" or blank
+        for what most regions state; status: any, actual or target; role: any, level, change, cumulative
+        or average. An unknown indicator gives {"indicator", "error"}."""
+        if (msg := busy()) is not None:
+            return {"indicator": indicator, "error": msg}
+        try:
+            return comparison(indicator, period, status, role).to_json()
+        except LookupError as exc:
+            return {"indicator": indicator, "error": str(exc)}
+
+    def compare_view(indicator: str, period: str | None, status: str | None, role: str | None):
+        blank = pd.DataFrame(columns=COMPARISON_COLUMNS)
+        nothing = (blank, [], gr.update(value=None), gr.update(value=None), "", {}, "")
+        if (msg := busy()) is not None:
+            return (md_text(msg), "", "") + nothing
+        try:
+            c = comparison(indicator, period, status, role)
+        except LookupError as exc:
+            return (f"**{md_text(exc)}**", "", "") + nothing
+        label = indicator_label(indicator, c)
+        title = " · ".join(x for x in (label, c.period, c.status, c.role) if x)
+        reference = None
+        if c.national is not None:
+            reference = charts.Reference(c.national.value, f"全国 national: {c.national.figure}", c.national.iri)
+        chart = charts.bar_chart(charts.bars_of(c.rows), reference=reference, unit=c.unit, title=title,
+                                 empty="No region states this figure.")
+        tiles = charts.tile_map(charts.tiles_of(c.rows), missing=[m["region_code"] for m in c.missing], unit=c.unit,
+                                title=title)
+        rows, iris = comparison_table(c)
+        stem = "compare-" + hashlib.sha1(c.sparql.encode("utf-8")).hexdigest()[:12]
+        csv_path, json_path = os.path.join(downloads, stem + ".csv"), os.path.join(downloads, stem + ".json")
+        with open(csv_path, "w", encoding="utf-8", newline="") as fh:
+            fh.write(c.to_csv())
+        data = c.to_json()
+        with open(json_path, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=1)
+        return (comparison_summary(c, label), chart, tiles, pd.DataFrame(rows, columns=COMPARISON_COLUMNS, dtype=object),
+                iris, gr.update(value=csv_path), gr.update(value=json_path), c.sparql, data, "")
+
+    def trace_row(iris: list, evt: gr.SelectData):
+        index = selected_index(evt)
+        if not iris or index is None or index >= len(iris):
+            return ""
+        return trace_of(iris[index]) or "<p><em>This region states no such figure in its document.</em></p>"
 
     entity_cols = ["type", "label", "code", "role", "docs"]
 
@@ -176,14 +337,55 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
             f_msg = gr.Markdown()
             f_table = gr.Dataframe(label="Observations (select a row to trace it)", wrap=True, interactive=False)
             with gr.Row():
-                f_indicator = gr.Dropdown(label="Chart an indicator across regions and periods", choices=[])
-            f_chart = gr.BarPlot(x="where and when", y="value", color="unit", label="Values", height=300)
-            f_trace = gr.HTML()
+                f_indicator = gr.Dropdown(label="Chart an indicator across regions and periods (indicators with 2 or more figures)",
+                                          choices=[], elem_id="figures-indicator")
+            f_chart = chart_html(elem_id="figures-chart")
+            f_trace = gr.HTML(elem_id="figures-trace")
             f_rows = gr.State([])
-            f_go.click(list_figures, [f_region, f_metric, f_year], [f_table, f_rows, f_indicator, f_msg], api_name="observations")
-            demo.load(list_figures, [f_region, f_metric, f_year], [f_table, f_rows, f_indicator, f_msg], api_visibility="private")
-            f_indicator.change(chart_figures, [f_indicator, f_rows], f_chart, api_visibility="private")
+            f_outputs = [f_table, f_rows, f_indicator, f_chart, f_msg]
+            f_go.click(list_figures, [f_region, f_metric, f_year], f_outputs, api_name="observations")
+            demo.load(list_figures, [f_region, f_metric, f_year], f_outputs, api_visibility="private")
+            f_indicator.input(chart_figures, [f_indicator, f_rows], f_chart, api_visibility="private")
             f_table.select(trace_figure, f_rows, f_trace, api_visibility="private")
+            f_chart.click(trace_clicked, None, f_trace, api_visibility="private")
+        with gr.Tab("Compare") as compare_tab:
+            gr.Markdown("One indicator across provinces: each region's figure as written, normalised, and where it "
+                        "stands in its document. Click a bar, a tile or a row to trace the figure.")
+            with gr.Row():
+                c_indicator = gr.Dropdown(label="Indicator", choices=[], scale=3, elem_id="compare-indicator")
+                c_period = gr.Dropdown(label="Period (e.g. 2026 or 2021/2025)", choices=[MOST_REGIONS], value=MOST_REGIONS,
+                                       allow_custom_value=True, elem_id="compare-period")
+                c_status = gr.Dropdown(STATUSES, value=ANY, label="Status (any: what most regions state)", elem_id="compare-status")
+                c_role = gr.Dropdown(ROLES, value=ANY, label="Role (any: what most regions state)", elem_id="compare-role")
+                c_go = gr.Button("Compare", variant="primary", elem_id="compare-go")
+            c_summary = gr.Markdown(elem_id="compare-summary")
+            with gr.Row():
+                with gr.Column(scale=1):
+                    c_chart = chart_html(elem_id="compare-chart")
+                with gr.Column(scale=1):
+                    c_map = chart_html(elem_id="compare-map")
+            c_trace = gr.HTML(elem_id="compare-trace")
+            c_table = gr.Dataframe(headers=COMPARISON_COLUMNS, label="Regions (select a row to trace its figure)",
+                                   wrap=True, interactive=False, elem_id="compare-table")
+            with gr.Row():
+                c_csv = gr.DownloadButton("Download CSV", value=None, elem_id="compare-csv")
+                c_json_file = gr.DownloadButton("Download JSON", value=None, elem_id="compare-json-file")
+            with gr.Accordion("SPARQL that lists the figures", open=False):
+                c_sparql = gr.Code(language="sql", label="Query", elem_id="compare-sparql")
+            with gr.Accordion("JSON (same as `policykg compare --format json`)", open=False):
+                c_json = gr.JSON(elem_id="compare-json")
+            c_iris = gr.State([])
+            c_inputs = [c_indicator, c_period, c_status, c_role]
+            c_go.click(compare_view, c_inputs,
+                       [c_summary, c_chart, c_map, c_table, c_iris, c_csv, c_json_file, c_sparql, c_json, c_trace],
+                       api_visibility="private")
+            gr.api(compare_json, api_name="compare")
+            c_indicator.change(compare_periods, c_indicator, c_period, api_visibility="private")
+            demo.load(indicator_list, c_indicator, c_indicator, api_visibility="private")
+            compare_tab.select(indicator_list, c_indicator, c_indicator, api_visibility="private")
+            c_chart.click(trace_clicked, None, c_trace, api_visibility="private")
+            c_map.click(trace_clicked, None, c_trace, api_visibility="private")
+            c_table.select(trace_row, c_iris, c_trace, api_visibility="private")
         with gr.Tab("Entities"):
             with gr.Row():
                 e_type = gr.Dropdown(["any", "region", "organization", "person", "event", "plan", "standard", "goal", "service"],
