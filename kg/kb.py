@@ -213,10 +213,15 @@ class KnowledgeBase:
             from ingest import lang
 
             asked = (lang.get(language or detect_language(indicator)) or lang.get("en")).read_question(indicator)
-            words = ("" if asked.language == "zh" else " ").join(asked.words)
-            if not words or words == indicator.strip():
+            glue = "" if asked.language == "zh" else " "
+            for n in range(len(asked.words), 0, -1):  # "GDP growth": "gdp growth", then "gdp"
+                try:
+                    iris, _ = self.indicator_iris(glue.join(asked.words[:n]), exact=True)
+                    break
+                except LookupError:
+                    continue
+            else:
                 raise
-            iris, _ = self.indicator_iris(words)
             label, role = indicator.strip(), role or asked.role
         language = language or detect_language(label)
         role = ROLE_LABELS.get(role, role)
@@ -251,12 +256,12 @@ class KnowledgeBase:
                         "figures": int(r["figures"])})
         return out
 
-    def indicator_iris(self, name: str, language: str | None = None) -> tuple[list[str], str]:
+    def indicator_iris(self, name: str, language: str | None = None, exact: bool = False) -> tuple[list[str], str]:
         """The indicator concepts a label or IRI names, and the label to show for them (for an
         IRI, its label in ``language``; Chinese, the corpus's main language, by default).
 
         Concepts one of whose labels is exactly ``name`` (any case) win; failing that, the
-        concept with the most figures among those whose labels contain it."""
+        concept with the most figures among those whose labels contain it (unless ``exact``)."""
         from kg.compare.table import indicators_query
 
         name = name.strip()
@@ -270,10 +275,12 @@ class KnowledgeBase:
             return [name], labels.get(language or "zh") or labels.get("en") or found[0]["l"]
         found = self.sparql(indicators_query(name)).records()
         if not found:
-            raise LookupError(f"no indicator is labelled {name!r}; `policykg sparql` can list them "
-                              "(SELECT ?l WHERE {{ ?i skos:inScheme <https://policykg.org/id/scheme/indicators> ; skos:prefLabel ?l }})")
-        exact = [r["ind"] for r in found if r["isExact"] == "1"]
-        return (exact or [found[0]["ind"]]), name
+            raise LookupError(f"no indicator is labelled {name!r}; the Compare tab and KnowledgeBase.indicators() "
+                              "list those stated for two regions or more")
+        same = [r["ind"] for r in found if r["isExact"] == "1"]
+        if exact and not same:
+            raise LookupError(f"no indicator is labelled exactly {name!r}")
+        return (same or [found[0]["ind"]]), name
 
     def trace(self, target: str) -> list[Trace]:
         """How one observation (by IRI), or each one whose figure or metric contains ``target``, was derived."""

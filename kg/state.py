@@ -17,6 +17,10 @@ from ontology import path as ontology_path
 _ROOT = Path(__file__).resolve().parent.parent
 
 
+# A pack's modules that shape no record: reading questions, comparisons, phrasing answers (the pack class).
+NOT_RULES = ("question.py", "comparing.py", "__init__.py")
+
+
 def rule_set_families() -> dict[str, tuple[dict[str, str], list[Path]]]:
     """The rule sets by the code that implements them: family -> (versions, source files).
     ``tests/test_rulesets.py`` checks that a family's code does not change unless one of its
@@ -26,9 +30,7 @@ def rule_set_families() -> dict[str, tuple[dict[str, str], list[Path]]]:
                      + [_ROOT / "kg" / "graph" / "indicators.py", _ROOT / "kg" / "graph" / "namespaces.py"])}
     for pack in lang.packs():
         folder = Path(__import__(type(pack).__module__, fromlist=["_"]).__file__).parent
-        # the pack's rule modules; reading questions and phrasing answers (question.py, the pack
-        # class) shape no record
-        rules = [f for f in folder.glob("*.py") if f.name not in ("question.py", "__init__.py")]
+        rules = [f for f in folder.glob("*.py") if f.name not in NOT_RULES]
         out[f"lang:{pack.code}"] = (dict(pack.rule_sets), sorted(rules))
     return out
 
