@@ -35,7 +35,7 @@ if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set POLICYKG_CHROMIUM)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
 
-from test_compare import REPORTS, _write  # noqa: E402
+from test_compare import REPORTS, write_reports  # noqa: E402
 
 from kg.compare import ROW_FIELDS  # noqa: E402
 from kg.interfaces import charts  # noqa: E402
@@ -117,7 +117,7 @@ class App:
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
-    running = App(root / "home", _write(root / "reports"))
+    running = App(root / "home", write_reports(root / "reports"))
     try:
         running.wait(STARTUP_TIMEOUT)
         yield running

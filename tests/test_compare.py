@@ -1,5 +1,5 @@
 """Comparisons across regions, on small reports written for them: ties, bounds, ranges, missing
-regions, a region with no document, mixed units, targets next to actuals."""
+regions, a region with no document, mixed units, targets next to actuals, the national figure."""
 
 from __future__ import annotations
 
@@ -26,13 +26,15 @@ REPORTS = {
     "fujian.txt": ("2026年福建省政府工作报告",
                    "一年来，全省地区生产总值增长5%，城镇新增就业54.58万人。\n\n"
                    "今年经济社会发展主要预期目标是：地区生产总值增长4.5%—5%，城镇新增就业50万人，城镇调查失业率5.5%以内。\n"),
+    "national.txt": ("2026年国务院政府工作报告",
+                     "今年发展主要预期目标是：国内生产总值增长5%左右，城镇新增就业1200万人以上，城镇调查失业率5.5%左右。\n"),
     "guangxi.txt": ("2026年广西壮族自治区政府工作报告",
                     "一年来，全区地区生产总值增长5.1%。\n\n"
                     "今年经济社会发展主要预期目标是：地区生产总值增长5%左右，城镇调查失业率5.5%左右。\n"),
 }
 
 
-def _write(folder):
+def write_reports(folder):
     folder.mkdir()
     lines = ["file,title,publisher,issued,language,kind"]
     for name, (title, body) in REPORTS.items():
@@ -47,7 +49,7 @@ def reports_kb(tmp_path_factory):
     """The five reports, ingested with the real Chinese embedder (answers rank figures by it)."""
     root = tmp_path_factory.mktemp("compare")
     kb = KnowledgeBase(Settings(home=root / "kb"))
-    report = kb.ingest([_write(root / "reports")])
+    report = kb.ingest([write_reports(root / "reports")])
     assert not report.failed, report.failed
     yield kb
     kb.close()
@@ -176,6 +178,14 @@ def test_a_region_without_a_figure_or_a_document_is_not_compared(reports_kb):
     assert not missing.answered and "广西" in missing.answer and "70万人" in missing.answer
     nodoc = reports_kb.ask("广东和江苏哪个省份2026年地区生产总值增长目标更高？")
     assert not nodoc.answered and "广东" in nodoc.answer
+
+
+def test_the_national_figure_is_a_reference_not_a_region(reports_kb):
+    t = reports_kb.compare("城镇调查失业率", period=2026, status="target")
+    assert t.national is not None and t.national.doc == "national" and t.national.value == 5.5
+    assert "100000" not in {r.region_code for r in t.rows} and "100000" not in {m["region_code"] for m in t.missing}
+    ans = reports_kb.ask("江苏2026年城镇调查失业率目标比全国低多少？")
+    assert ans.answered and "0.5个百分点" in ans.answer and {c.doc for c in ans.citations} == {"jiangsu", "national"}
 
 
 def test_an_english_comparison_names_the_region_and_its_figure(reports_kb):

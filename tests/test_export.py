@@ -10,7 +10,7 @@ from rdflib.namespace import RDF
 
 from kg.graph.export import DEFAULT_FORMAT, FORMATS
 from kg.graph.namespaces import NIF, PKG, PREFIXES, PROV, QB, doc_graph, observation_iri
-from kg.graph.store import _from_ox
+from kg.graph.store import from_oxigraph_term
 from kg.interfaces.cli import build_parser, main
 
 DOCS = ("alpha", "beta", "gamma")
@@ -29,9 +29,9 @@ def parse_back(path, fmt, parser="rdflib"):
     if parser == "oxigraph":
         parsed = ox.parse(path=str(path), format=FORMATS[fmt].oxigraph or ox.RdfFormat.JSON_LD)
         if named:
-            return {(_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object), _from_ox(q.graph_name))
+            return {(from_oxigraph_term(q.subject), from_oxigraph_term(q.predicate), from_oxigraph_term(q.object), from_oxigraph_term(q.graph_name))
                     for q in parsed}
-        return {(_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)) for t in parsed}
+        return {(from_oxigraph_term(t.subject), from_oxigraph_term(t.predicate), from_oxigraph_term(t.object)) for t in parsed}
     if named:
         ds = Dataset()
         ds.parse(path, format=RDFLIB_PARSER[fmt])

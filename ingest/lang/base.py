@@ -31,6 +31,7 @@ class LanguagePack:
     sentence_punct: list[str] | None = None  # sentence-final characters for the rule-based splitter
     rule_sets: dict[str, str] = {}  # name -> version of each rule set; bump one when its rules change
     data_dir: Path | None = None  # word lists and other data the pack's rules read
+    indicator_synonyms: dict[str, str] = {}  # normal forms of indicator names that name another one (生产总值 -> 地区生产总值)
 
     # Answering: the lowest score of a figure that may answer a question, how close to the best
     # score other figures must be to be listed too, how many characters around a figure count as

@@ -22,6 +22,7 @@ class ComparisonAsk:
     difference: bool = False  # pair: the question asks by how much
     which: bool = True  # the question asks which region (lead with it), not only how much
     word: str | None = None  # the comparative as asked (多, 高, 快), for the answer to use
+    national: bool = False  # pair: one region against the country's figure (比全国高多少)
 
 
 @dataclass

@@ -51,6 +51,11 @@ def surely_at_least(a: Interval, b: Interval) -> bool:
     return a.low >= b.high
 
 
+def surely_ahead(a: Interval, b: Interval) -> bool:
+    """Whether a > b whatever values the two figures allow (4.5%—5% is not surely above 4.5%)."""
+    return a.low > b.high
+
+
 def order(items: list, of, highest: bool = True) -> tuple[list, bool]:
     """``items`` sorted by stated value (highest first, or lowest first), and whether the first
     group (the leaders, ties included) is certainly ahead of every other item given the bounds."""
@@ -61,9 +66,9 @@ def order(items: list, of, highest: bool = True) -> tuple[list, bool]:
     leaders = [x for x in ranked if of(x).key == lead]
     rest = ranked[len(leaders):]
     if highest:
-        certain = all(surely_at_least(of(a), of(b)) for a in leaders for b in rest)
+        certain = all(surely_ahead(of(a), of(b)) for a in leaders for b in rest)
     else:
-        certain = all(surely_at_least(of(b), of(a)) for a in leaders for b in rest)
+        certain = all(surely_ahead(of(b), of(a)) for a in leaders for b in rest)
     return ranked, certain and (len(leaders) == 1 or all(of(x).exact for x in leaders))
 
 

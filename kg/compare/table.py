@@ -4,8 +4,9 @@ A comparison never mixes periods, statuses, roles or units: the rows are the fig
 indicator with exactly the period, status and role asked for (where not asked: the ones most
 regions state), in one canonical unit (values are normalised at extraction, so 万元 and 元 are
 both yuan); figures that differ in any of these are kept aside in ``excluded`` with the reason.
-Where a region states several figures for the cell, the first in its document is its row and
-the others are counted in ``others``.
+Where a region states several figures for the cell, the first in its document (an exact figure
+before a bound) is its row and the others are counted in ``others``. Regions that state figures
+of the indicator only for another cell are listed as missing with that reason.
 """
 
 from __future__ import annotations
@@ -153,7 +154,8 @@ def build(rows: list[dict], *, indicator: str, indicator_iris: list[str], expect
     ``expected``: region code -> label of the regions a complete table has a row for (those the
     corpus has a document about); ``level_of(code)``: a region's administrative level;
     ``own_docs``: region code -> the documents about it, whose figures come first.
-    Where ``period``/``status``/``role`` is None, the one most regions state is taken.
+    Where ``period``/``status``/``role`` is None, the cell (status, role, period and unit
+    together) the most regions state is taken.
     """
     cand = [_row(r) for r in rows if r.get("value") is not None]
     national = None
@@ -163,21 +165,18 @@ def build(rows: list[dict], *, indicator: str, indicator_iris: list[str], expect
     else:
         own = []
     at_level = [r for r in cand if r.region_code and (level is None or level_of(r.region_code) == level)]
-    chosen = dict(period=period, status=status, role=role, unit=None)
-    kept, excluded = at_level, []
-    for name in ("status", "role", "period", "unit"):
-        want = chosen.get(name)
-        if want is None:
-            want = chosen[name] = _most_regions(kept, name)
-        for r in kept:
-            if getattr(r, name) != want:
-                r.reason = f"{name} {getattr(r, name)}, not {want}"
-                excluded.append(r)
-        kept = [r for r in kept if getattr(r, name) == want]
+    given = dict(period=period, status=status, role=role)
+    fits = [r for r in at_level if all(v is None or getattr(r, k) == v for k, v in given.items())]
+    cell = _most_regions(fits)  # the (status, role, period, unit) most regions state, chosen together
+    chosen = dict(zip(CELL_FIELDS, cell)) if cell else dict(given, unit=None)
+    kept = [r for r in at_level if cell and tuple(getattr(r, k) for k in CELL_FIELDS) == cell]
+    excluded = [r for r in at_level if r not in kept]
+    for r in excluded:
+        r.reason = "; ".join(f"{k} {getattr(r, k)}, not {chosen[k]}" for k in CELL_FIELDS if getattr(r, k) != chosen[k])
     by_region: dict[str, list[ComparisonRow]] = {}
     own_docs = own_docs or {}
-    for r in sorted(kept, key=lambda r: (r.doc not in own_docs.get(r.region_code, ()), r.doc, r.start)):
-        by_region.setdefault(r.region_code, []).append(r)
+    for r in sorted(kept, key=lambda r: (r.doc not in own_docs.get(r.region_code, ()), not r.interval.exact, r.doc, r.start)):
+        by_region.setdefault(r.region_code, []).append(r)  # its own document first, an exact figure before a bound
     table = []
     for code, rs in by_region.items():
         first = rs[0]
@@ -185,9 +184,11 @@ def build(rows: list[dict], *, indicator: str, indicator_iris: list[str], expect
         table.append(first)
     table.sort(key=lambda r: (-r.interval.key, r.region_code))
     stated = {r.region_code for r in table}
-    missing = [{"region": label, "region_code": code, "reason": "no figure in its document"}
+    elsewhere = {r.region_code for r in excluded}
+    missing = [{"region": label, "region_code": code,
+                "reason": "only figures of another period, status, role or unit" if code in elsewhere else "no figure in its document"}
                for code, label in sorted(expected.items()) if code not in stated and (level is None or level_of(code) == level)]
-    same = [r for r in own if all(getattr(r, n) == chosen[n] for n in ("status", "role", "period", "unit"))]
+    same = [r for r in own if all(getattr(r, n) == chosen[n] for n in CELL_FIELDS)]
     if same:
         national = same[0]
     return Comparison(indicator=indicator, indicator_iris=indicator_iris, level=level, period=chosen["period"],
@@ -195,13 +196,17 @@ def build(rows: list[dict], *, indicator: str, indicator_iris: list[str], expect
                       excluded=excluded, national=national, sparql=sparql)
 
 
-def _most_regions(rows: list[ComparisonRow], name: str):
-    """The value of a field that the most regions state (ties: the most figures, then by name)."""
-    regions: dict[object, set] = {}
+CELL_FIELDS = ("status", "role", "period", "unit")
+
+
+def _most_regions(rows: list[ComparisonRow]) -> tuple | None:
+    """The (status, role, period, unit) the most regions state (ties: the most figures, then by value)."""
+    regions: dict[tuple, set] = {}
     count: Counter = Counter()
     for r in rows:
-        regions.setdefault(getattr(r, name), set()).add(r.region_code)
-        count[getattr(r, name)] += 1
+        key = tuple(getattr(r, k) for k in CELL_FIELDS)
+        regions.setdefault(key, set()).add(r.region_code)
+        count[key] += 1
     if not regions:
         return None
     return max(regions, key=lambda v: (len(regions[v]), count[v], str(v)))

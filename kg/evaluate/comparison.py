@@ -68,7 +68,7 @@ def evaluate(kb, key: list[dict]) -> TableScore:
             region = gaz.get(code).name_zh if code and gaz.get(code) else item["doc"]
             row = by_code.get(code)
             if item.get("missing"):
-                ok = row is None and (code in missing or table is None)
+                ok = table is not None and row is None and code in missing
                 score.fields["missing"][0] += ok
                 score.fields["missing"][1] += 1
                 got = None if row is None else row.figure

@@ -30,7 +30,7 @@ from rdflib import Dataset, URIRef
 
 from kg.graph.namespaces import ID, PREFIXES
 from kg.graph.observations import sparql_iri, sparql_string
-from kg.graph.store import OxigraphStore, TripleStore, _from_ox, _to_ox  # rdflib <-> pyoxigraph terms
+from kg.graph.store import OxigraphStore, TripleStore, from_oxigraph_term, to_oxigraph_term  # rdflib <-> pyoxigraph terms
 
 __all__ = ["ExportFormat", "Exported", "FORMATS", "DEFAULT_FORMAT", "export_graph"]
 
@@ -111,10 +111,10 @@ def export_graph(store: TripleStore, out: str | os.PathLike | IO, fmt: str = DEF
 # -- what is written ------------------------------------------------------------
 
 def _source(store: TripleStore):
-    """The store's quads: read from Oxigraph's own Store (the backend keeps it in ``_store``)
+    """The store's quads: read from Oxigraph's own Store (``OxigraphStore.native``)
     as they are written, or from any other store with SPARQL, the one query every store answers."""
     if isinstance(store, OxigraphStore):
-        return _StoreSource(store._store)
+        return _StoreSource(store.native)
     return _RowSource(store.query(_ALL_QUADS).rows)
 
 
@@ -143,7 +143,7 @@ class _RowSource:
         by_graph: dict[str, list[ox.Quad]] = {}
         for g, s, p, o in rows:
             if isinstance(g, URIRef):
-                by_graph.setdefault(str(g), []).append(ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), _to_ox(g)))
+                by_graph.setdefault(str(g), []).append(ox.Quad(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o), to_oxigraph_term(g)))
         for quads in by_graph.values():
             quads.sort(key=lambda q: (str(q.subject), str(q.predicate)))  # one block per subject
         self._by_graph = by_graph
@@ -186,7 +186,7 @@ def _write_rdflib(source, fh: IO[bytes], spec: ExportFormat) -> int:
     held = {g.value: data.graph(URIRef(g.value)) for g in source.graphs}
     count = 0
     for q in source.quads():
-        held[q.graph_name.value].add((_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object)))
+        held[q.graph_name.value].add((from_oxigraph_term(q.subject), from_oxigraph_term(q.predicate), from_oxigraph_term(q.object)))
         count += 1
     context = {p: str(ns) for p, ns in PREFIXES.items()}
     data.serialize(destination=fh, format=spec.rdflib, context=context, auto_compact=True, encoding="utf-8")

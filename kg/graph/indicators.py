@@ -43,7 +43,7 @@ import numpy as np
 from rdflib import Literal
 from rdflib.namespace import RDF, SKOS
 
-from ingest import glossary
+from ingest import glossary, lang
 from ingest.language import has_han
 from ingest.records import DocumentRecord
 
@@ -59,10 +59,7 @@ _DROP = {"the", "a", "an", "its", "their", "this", "that", "these", "those", "of
 SCHEME = ID["scheme/indicators"]
 _ZH_FRAME = re.compile(r"^(?:力争|确保|争取|提出|包括|完成|实现|每年|全年|今年|其中|共|累计|年均|平均每年|平均|全省|全市|全区|全县|\d+\.)"
                        r"|(?:分别|首次|同比|年均|按|历史性迈上|迈上|跨过|跨上|涨幅|增幅|增速|增长率|上涨幅度|指数涨幅|总水平上涨幅度)$")
-# Chinese normal forms that name the same indicator: 经济增长5% is GDP growth, 生产总值 a region's GDP.
-# 收入比 in a work report is the urban-rural income ratio; a province's 地方一般公共预算收入 is its 一般公共预算收入.
-_ZH_SYNONYMS = {"经济": "地区生产总值", "生产总值": "地区生产总值", "gdp": "地区生产总值",
-                "收入比": "城乡居民收入比", "城乡收入比": "城乡居民收入比", "地方一般公共预算收入": "一般公共预算收入"}
+
 # Words a Chinese indicator name may end in or not without changing what it counts (城镇新增就业人数).
 _ZH_COUNT_WORDS = re.compile(r"(?:人数|数量|总数)$")
 
@@ -96,7 +93,15 @@ def normalise(metric: str, region_names: set[str] | None = None) -> str:
         words.pop()
     words = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) else w for w in words]
     s = " ".join(words).strip()
-    return _ZH_SYNONYMS.get(s, s)
+    return _synonyms().get(s, s)
+
+
+def _synonyms() -> dict[str, str]:
+    """Every language pack's indicator synonyms (``LanguagePack.indicator_synonyms``)."""
+    out: dict[str, str] = {}
+    for pack in lang.packs():
+        out.update(pack.indicator_synonyms)
+    return out
 
 
 def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[str] | None = None):

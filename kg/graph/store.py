@@ -73,7 +73,8 @@ class TripleStore(ABC):
 
 # --- Oxigraph -------------------------------------------------------------
 
-def _to_ox(t):
+def to_oxigraph_term(t):
+    """The pyoxigraph term for an rdflib term."""
     if isinstance(t, URIRef):
         return ox.NamedNode(str(t))
     if isinstance(t, BNode):
@@ -85,7 +86,8 @@ def _to_ox(t):
     raise TypeError(f"not an RDF term: {t!r}")
 
 
-def _from_ox(t):
+def from_oxigraph_term(t):
+    """The rdflib term for a pyoxigraph term (None stays None)."""
     if t is None:
         return None
     if isinstance(t, ox.NamedNode):
@@ -121,6 +123,11 @@ class OxigraphStore(TripleStore):
 
     name = "oxigraph"
 
+    @property
+    def native(self) -> "ox.Store":
+        """The underlying pyoxigraph Store, for work pyoxigraph does faster itself (serialising)."""
+        return self._store
+
     def __init__(self, path: Path | None = None, read_only: bool = False):
         self._read_only = read_only
         try:
@@ -142,7 +149,7 @@ class OxigraphStore(TripleStore):
     def replace_graph(self, graph, triples):
         g = ox.NamedNode(str(graph))
         self._store.remove_graph(g) if self._store.contains_named_graph(g) else None
-        self._store.extend(ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), g) for s, p, o in triples)
+        self._store.extend(ox.Quad(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o), g) for s, p, o in triples)
         self._store.add_graph(g)
 
     def remove_graph(self, graph):
@@ -163,16 +170,16 @@ class OxigraphStore(TripleStore):
         if isinstance(res, ox.QueryTriples):
             g = Graph()
             for t in res:
-                g.add((_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)))
+                g.add((from_oxigraph_term(t.subject), from_oxigraph_term(t.predicate), from_oxigraph_term(t.object)))
             return QueryResult("CONSTRUCT", graph=g)
         vars = [v.value for v in res.variables]
-        rows = [tuple(_from_ox(sol[v]) for v in vars) for sol in res]
+        rows = [tuple(from_oxigraph_term(sol[v]) for v in vars) for sol in res]
         return QueryResult("SELECT", vars=vars, rows=rows)
 
     def to_rdflib(self):
         g = Graph()
         for q in self._store.quads_for_pattern(None, None, None, None):
-            g.add((_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object)))
+            g.add((from_oxigraph_term(q.subject), from_oxigraph_term(q.predicate), from_oxigraph_term(q.object)))
         return g
 
     def flush(self):

@@ -31,13 +31,8 @@ from kg.graph.sparql import QueryResult
 from kg.qa import weights as W
 from kg.qa.answer import Answer, Citation
 from kg.qa.question import ParsedQuestion, parse
+from kg.qa.comparative import Comparator
 from kg.qa.standard import standard_kind
-
-
-def comparison_kind(answerer):
-    from kg.qa.comparative import Comparator
-
-    return Comparator(answerer).answer
 from kg.search.index import Hit, passage_text
 
 FIGURE_FIELDS = ("iri", "quote", "value", "unit", "role", "change", "base", "status", "period", "region", "group", "doc")
@@ -70,7 +65,7 @@ AnswerKind = Callable[[ParsedQuestion, list, int], "Answer | None"]
 answer_kinds: Registry[AnswerKind] = Registry("answer kind", "policykg.answer_kinds")
 answer_kinds.register("figure", lambda answerer: answerer.figure_answer)
 answer_kinds.register("standard", standard_kind, before="figure")
-answer_kinds.register("comparison", lambda answerer: comparison_kind(answerer), before="figure")
+answer_kinds.register("comparison", lambda answerer: Comparator(answerer).answer, before="figure")
 
 
 @dataclass

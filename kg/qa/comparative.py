@@ -21,8 +21,6 @@ from kg.graph.namespaces import span_iri
 from kg.qa import weights as W
 from kg.qa.answer import Answer, Citation
 
-FIGURE_FIELDS = ("iri", "quote", "value", "upper", "unit", "qualifier", "role", "status", "period", "region", "doc")
-
 
 class Comparator:
     """Answers comparison questions (``ParsedQuestion.compare``) for an ``Answerer``."""
@@ -31,6 +29,7 @@ class Comparator:
         self.answerer = answerer
 
     def answer(self, q: ParsedQuestion, hits, k: int = 3) -> Answer | None:
+        """The computed answer to a comparison question, or None when ``q`` compares nothing."""
         if q.compare is None:
             return None
         pack = lang.get(q.language) or lang.get("en")
@@ -45,6 +44,9 @@ class Comparator:
         level = named[0].level if named else "province"
         subjects = {rec.subject_region for rec in records.values() if rec.subject_region}
         expected = {c: _name(gaz.get(c), q.language) for c in subjects if gaz.get(c) and gaz.get(c).level == level}
+        if q.compare.op == "pair":  # the cell the two regions state, whatever most others state
+            asked = {r.code for r in named} | ({CHINA} if q.compare.national else set())
+            ranked = [c for c in ranked if region_code(c.row.get("place")) in asked]
         chosen = _per_region(ranked, level, gaz)
         top = chosen[0] if chosen else None
         table = build_table([c.row for c in chosen], indicator=_indicator(top, q), indicator_iris=[],
@@ -60,9 +62,14 @@ class Comparator:
         outcome.missing = [m["region"] for m in table.missing]
         operands = []
         if q.compare.op == "pair":
-            outcome.missing = [expected[r.code] for r in named if r.code in expected and r.code not in by_code]
+            outcome.missing = [expected[r.code] for r in named if r.code in expected and r.code not in by_code] if table.rows else []
             outcome.no_document = [_name(r, q.language) for r in named if r.code not in subjects]
             have = [by_code[r.code] for r in named if r.code in by_code]
+            if q.compare.national:  # a region against the country's own figure for the same cell
+                have += [table.national] if table.national else []
+                if table.national is None and table.rows:
+                    outcome.missing.append(_name(gaz.get(CHINA), q.language))
+                named = named + [gaz.get(CHINA)]
             if len(named) < 2 or outcome.missing or outcome.no_document or len(have) < 2:
                 outcome.leaders = [self._operand(r) for r in have]
                 return self._refuse(q, pack, outcome, have, query, table)
@@ -77,6 +84,7 @@ class Comparator:
             operands = [a, b]
         elif len(table.rows) < 2 and q.compare.op != "missing":
             outcome.leaders = [self._operand(r) for r in table.rows]
+            outcome.missing = outcome.missing if table.rows else []  # nothing stated anywhere: say that, not 24 names
             return self._refuse(q, pack, outcome, table.rows, query, table)
         elif q.compare.op == "rank":
             ranked_rows, _ = bounds.order(table.rows, lambda r: r.interval, highest=q.compare.highest)
@@ -85,12 +93,16 @@ class Comparator:
             away = "ceiling" if q.compare.highest else "floor"  # 5.5%以内 is not among the highest beside 5.5%左右
             ties = [r for r in ties if r.interval.kind != away] or ties
             ranked_rows = ties + [r for r in ranked_rows if r not in ties]
-            leaders = ranked_rows[:max(q.compare.n, len(ties))] if q.compare.n > 1 else ties
+            if q.compare.n > 1:  # the top N, and any region tied with the N-th
+                cut = ranked_rows[:q.compare.n]
+                leaders = cut + [r for r in ranked_rows[len(cut):] if r.interval.key == cut[-1].interval.key]
+            else:
+                leaders = ties
             rest = ranked_rows[len(leaders):]
             outcome.leaders = [self._operand(r) for r in leaders]
             outcome.runner_up = [self._operand(r) for r in rest[:1]]
-            ahead = (lambda x, y: bounds.surely_at_least(x.interval, y.interval)) if q.compare.highest else \
-                (lambda x, y: bounds.surely_at_least(y.interval, x.interval))
+            ahead = (lambda x, y: bounds.surely_ahead(x.interval, y.interval)) if q.compare.highest else \
+                (lambda x, y: bounds.surely_ahead(y.interval, x.interval))
             if q.compare.n > 1:  # the top N are certain only when each is surely ahead of the ones after it
                 certain = all(ahead(x, y) for i, x in enumerate(leaders) for y in ranked_rows[i + 1:])
             else:  # the leaders surely ahead of the rest, and a tie only among figures that state the same value
@@ -104,8 +116,11 @@ class Comparator:
             lo = min(table.rows, key=lambda r: r.interval.key)
             outcome.leaders = [self._operand(hi), self._operand(lo)]
             outcome.difference = hi.interval.key - lo.interval.key
-            outcome.certain = hi.interval.exact and lo.interval.exact
-            outcome.bounded = [self._operand(x) for x in (hi, lo) if not x.interval.exact]
+            others = [r for r in table.rows if r is not hi and r is not lo]  # 5%以上 elsewhere may top the highest
+            outcome.certain = (hi.interval.exact and lo.interval.exact
+                               and all(bounds.surely_at_least(hi.interval, r.interval) for r in others)
+                               and all(bounds.surely_at_least(r.interval, lo.interval) for r in others))
+            outcome.bounded = [self._operand(x) for x in table.rows if not x.interval.exact][:6]
             operands = [hi, lo]
         elif q.compare.op == "count":
             if q.compare.threshold is None:
@@ -179,13 +194,22 @@ def _per_region(ranked, level: str, gaz) -> list:
         region = gaz.get(code) if code else None
         if region is None or (region.level != level and code != CHINA):
             continue
-        cells.setdefault(tuple(c.row.get(k) for k in CELL), {}).setdefault(code, c)  # ranked: the first is the best
+        regions = cells.setdefault(tuple(c.row.get(k) for k in CELL), {})
+        held = regions.get(code)
+        # ranked, so the first is the best; but an exact figure close behind beats a bound
+        # ("突破3万亿元" and "32765亿元" in one report: the total is 32765亿元)
+        if held is None or (_bound(held.row) and not _bound(c.row) and c.score >= held.score - W.COMPARE_MARGIN):
+            regions[code] = c
     contenders = [(key, regions) for key, regions in cells.items()
                   if max(c.score for c in regions.values()) >= best - W.COMPARE_MARGIN]
     if not contenders:
         return []
     key, regions = max(contenders, key=lambda kv: (len(kv[1]), max(c.score for c in kv[1].values())))
     return sorted(regions.values(), key=lambda c: -c.score)
+
+
+def _bound(row: dict) -> bool:
+    return bounds.interval(float(row["value"]), row.get("qualifier"), None).kind in ("floor", "ceiling")
 
 
 def _indicator(top, q: ParsedQuestion) -> str:

@@ -25,6 +25,7 @@ _ASKS_FOR = [
 ]
 _FUTURE = re.compile(r"\b(?:expect(?!anc)\w*|will|targets?|targeted|aims?\s+to|plans?\s+to|planned|goals?)\b|"
                      r"\b(?:is|are)\s+[A-Z][\w']*(?:\s+[A-Z][\w']*)?\s+to\s+(?!be\b)\w+")  # "is Chongqing to provide"
+_END_OF = re.compile(r"\b(?:at\s+)?the\s+end\s+of\b", re.I)
 _BY_YEAR = re.compile(r"\bby (?:the end of )?((?:19|20)\d\d)\b", re.I)  # "by 2025": an aim, if after today
 _THIS_YEAR = re.compile(r"\bthis year\b", re.I)
 _LAST_YEAR = re.compile(r"\blast year\b", re.I)
@@ -75,6 +76,11 @@ def read(question: str, known: set[str], stop: frozenset[str], group_words: re.P
     national = bool(_NATIONAL.search(question)) and not [r for r in regions if r.code != CHINA]
     times = find_times_en(question, DocDate(None))  # relative spans ("the past five years") stay unresolved
     years = (times[0].period.start, times[0].period.end) if times else None
+    single = [t for t in times if t.period.start == t.period.end]
+    if years and years[0] < years[1] and single and years[0] <= single[0].period.start <= years[1]:
+        years = (single[0].period.start, single[0].period.start)  # "the 14th Five-Year Plan period (2025)"
+    elif years and years[0] < years[1] and _END_OF.search(question):
+        years = (years[1], years[1])  # "at the end of the 14th Five-Year Plan": its last year
     if years is None and reference_year and (_THIS_YEAR.search(question) or _LAST_YEAR.search(question)):
         year = reference_year if _THIS_YEAR.search(question) else reference_year - 1
         years = (year, year)

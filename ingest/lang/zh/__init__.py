@@ -8,7 +8,7 @@ from ingest.lang.base import LanguagePack
 from ingest.lang.question import ComparisonOutcome, ParsedQuestion, with_comparison
 from ingest.lang.zh import comparing, entities, extract, question
 from ingest.lang.zh.quantities import find_quantities_zh
-from ingest.lang.zh.vocab import DATA, EVERYONE, GROUPS, INDEX_STOP_WORDS
+from ingest.lang.zh.vocab import DATA, EVERYONE, GROUPS, INDEX_STOP_WORDS, INDICATOR_SYNONYMS
 from ingest.lang.zh.words import boundaries, jieba
 from ingest.language import has_han
 
@@ -23,8 +23,9 @@ class ChinesePack(LanguagePack):
     embedder = "e5"  # multilingual e5; MiniLM was trained on English
     # In Chinese text "." is a decimal point (129.8万), not a full stop.
     sentence_punct = ["。", "！", "？", "!", "?", "｡"]
-    rule_sets = {"extract": extract.RULE_VERSION, "entities": "zh-1", "quantities": "zh-1"}
+    rule_sets = {"extract": extract.RULE_VERSION, "entities": "zh-1", "quantities": "zh-2"}
     data_dir = DATA
+    indicator_synonyms = INDICATOR_SYNONYMS
 
     # e5's cosines crowd high (0.8 and up for unrelated phrases), so Chinese figures pass at 0.75 and
     # must also hold half of the question's indicator bigrams: over qa_dev_zh and the two provincial

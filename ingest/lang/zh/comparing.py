@@ -17,14 +17,18 @@ _EXTREME = re.compile(rf"最([{_HIGH}{_LOW}])")
 _TOP = re.compile(r"前([一二三四五六七八九十两\d]+)(?:个|名|位)?")
 _SPREAD = re.compile(rf"最[{_HIGH}].{{0,16}}最[{_LOW}]|最[{_LOW}].{{0,16}}最[{_HIGH}]|最[{_HIGH}{_LOW}][与和]最[{_HIGH}{_LOW}]")
 _GAP = re.compile(r"相差|差距|差多少|高出|多出|高多少|多多少|少多少|低多少|差值")
-_COUNT = re.compile(rf"(?:有)?(?:多少|几)个?{_PLACES}")
+_COUNT = re.compile(rf"(?:有)?(?:多少|几)个?{_PLACES}|{_PLACES}(?:有|共)(?:多少|几)个")
 _MISSING = re.compile(r"没有(?:给出|提出|设定|明确|列出|写明)|未(?:给出|提出|设定|明确|列出|写明)")
 _RANGES = re.compile(r"区间|范围")
-_PAIR = re.compile(rf"哪(?:个|一个)?{_PLACES}?(?:更|较)?([{_HIGH}{_LOW}好])|更([{_HIGH}{_LOW}])|谁(?:更|较)?([{_HIGH}{_LOW}])")
+_PAIR = re.compile(rf"哪(?:个|一个)?{_PLACES}?(?:更|较)?([{_HIGH}{_LOW}])|更([{_HIGH}{_LOW}])|谁(?:更|较)?([{_HIGH}{_LOW}])")
+_NATIONAL = re.compile(r"全国")
 _AT_LEAST = re.compile(r"(?:达到或超过|达到或高于|不低于|不少于|至少)\s*$")
+_OR_MORE = re.compile(r"^\s*(?:或更高|或以上|及以上|或更多)")  # "6%或更高": at least 6%
+_OR_LESS = re.compile(r"^\s*(?:或更低|或以下|及以下|或更少)")
 _CUES = re.compile(rf"{_WHICH.pattern}|{_EXTREME.pattern}|{_TOP.pattern}|{_GAP.pattern}|{_COUNT.pattern}|"
                    rf"{_MISSING.pattern}|依次是|分别是|是哪些|哪个更|更[{_HIGH}{_LOW}]|表述为|定为|定得|目标人数|"
-                   r"在语料的|语料中|\d+份报告|\d+个省份|报告给出|给出|的省份中|省份中|中，|数字|具体|实际|[和与及]|是什么|数值")
+                   r"在语料的|语料中|\d+份报告|\d+个省份|报告给出|给出|的省份中|省份中|中，|数字|具体|实际|[和与]|是什么|数值|"
+                   r"(?:多少)?个百分点|或更高|或以上|及以上|或更低|或以下|（含|(?:个)?省份|省区市|^在|依次|实绩")
 _CN = "一二三四五六七八九十"
 
 
@@ -50,11 +54,13 @@ def read(question: str, regions: int) -> ComparisonAsk | None:
         return ComparisonAsk("count", relation=relation, threshold=threshold, threshold_unit=unit)
     if _SPREAD.search(question) and gap:
         return ComparisonAsk("spread", which=False)
-    if regions >= 2:
+    national = regions == 1 and bool(_NATIONAL.search(question))
+    if regions >= 2 or national:
         m = _PAIR.search(question)
         if m or gap:
             word = next((g for g in (m.groups() if m else ()) if g), "高")
-            return ComparisonAsk("pair", highest=word not in _LOW, difference=gap, which=bool(m), word=word if m else None)
+            return ComparisonAsk("pair", highest=word not in _LOW, difference=gap, which=bool(m), word=word if m else None,
+                                 national=national)
     if regions <= 1 and _WHICH.search(question):
         top = _TOP.search(question)
         extreme = _EXTREME.search(question)
@@ -72,8 +78,13 @@ def _threshold(question: str) -> tuple[str | None, float | None, str | None]:
         after = question[q.end:q.end + 3]
         if re.match(rf"(?:个)?{_PLACES}|份", after) or q.unit in ("个", "份"):
             continue  # "24个省份": the regions counted, not the figure compared with
-        if _AT_LEAST.search(question[:q.number_start]):
+        if (_AT_LEAST.search(question[:q.number_start]) or _OR_MORE.match(plain[q.end:])
+                or plain[:q.end].endswith(("以上", "及以上"))):  # 以上 includes the number
             relation = ">="
+        elif plain[:q.end].endswith(("以下", "以内")):
+            relation = "<="
+        elif _OR_LESS.match(plain[q.end:]):
+            relation = "<="
         else:
             relation = {"approximately": "~", "more than": ">", "at least": ">=", "less than": "<", "at most": "<="}.get(
                 q.qualifier, "=")
@@ -84,22 +95,23 @@ def _threshold(question: str) -> tuple[str | None, float | None, str | None]:
 def cue_spans(question: str) -> list[tuple[int, int]]:
     """The words of a comparison question that are not about the indicator (cues, the compared figure)."""
     spans = [m.span() for m in _CUES.finditer(question)]
-    spans += [(q.start, q.end) for q in find_quantities_zh(question)]
+    spans += [(q.start, q.end) for q in find_quantities_zh(re.sub(r"[“”\"‘’「」]", " ", question))]
     return spans
 
 
-_short = short_zh
+def _short(name: str) -> str:
+    """A region's name in an answer: 江苏 for 江苏省, 全国 for the country."""
+    return "全国" if name in ("中国", "中华人民共和国") else short_zh(name)
 
 
 def phrase(o: ComparisonOutcome) -> str:
     """The answer to a comparison, leading with its computed result."""
-    when = "、".join(x for x in (f"{o.period}年" if o.period and "/" not in o.period else
-                                 (o.period.replace("/", "—") + "年" if o.period else None), _STATUS.get(o.status)) if x)
+    when = _when(o)
     what = f"{o.indicator}（{when}）" if when else o.indicator
     ops = lambda items: "，".join(f"{_short(x.region)}{x.figure}" for x in items)  # noqa: E731
     bounds = ""
     if o.bounded:
-        bounds = f"其中{ops(o.bounded)}只给出上限或下限，"
+        bounds = f"其中{ops(o.bounded)}只给出界限或区间，"
     if o.op == "rank":
         lead = f"最{o.word}" if o.word else ("最高" if o.highest else "最低")
         if len(o.leaders) > 1 and o.n == 1:
@@ -128,20 +140,21 @@ def phrase(o: ComparisonOutcome) -> str:
     elif o.op == "pair":
         a, b = o.leaders
         if o.relation == "=":
-            text = f"{_short(a.region)}与{_short(b.region)}相同：均为{a.figure}（{what}）。"
+            same = f"均为{a.figure}" if a.figure == b.figure else f"{_short(a.region)}{a.figure}，{_short(b.region)}{b.figure}"
+            text = f"{_short(a.region)}与{_short(b.region)}相同：{same}（{what}）。"
         elif o.relation == "?":
             text = f"无法确定哪个{'更高' if o.highest else '更低'}：{ops([a, b])}（{what}），所写范围相互重叠。"
         else:
-            asked = o.word if o.word and o.word != "好" else ("高" if o.highest else "低")
+            asked = o.word or ("高" if o.highest else "低")
             opposite = dict(zip(_HIGH + _LOW, _LOW + _HIGH)).get(asked, "低")
             word = {">": f"更{asked}", ">=": f"不{opposite}于", "<": f"更{asked}", "<=": f"不{opposite}于"}[o.relation]
             if o.asks_difference and not o.which:
-                text = f"相差{amount(o.difference, o.unit)}：{ops([a, b])}（{what}）。"
+                text = f"{'按所写数字' if o.bounded else ''}相差{amount(o.difference, o.unit)}：{ops([a, b])}（{what}）。"
             else:
                 text = (f"{_short(a.region)}{word}{'' if o.relation in ('>', '<') else _short(b.region)}：{_short(a.region)}{a.figure}，"
                         f"{_short(b.region)}{b.figure}（{what}）。")
                 if o.asks_difference and o.difference is not None:
-                    text += f"相差{amount(o.difference, o.unit)}。"
+                    text += f"{'按所写数字' if o.bounded else ''}相差{amount(o.difference, o.unit)}。"
         if o.bounded and o.relation not in ("=",):
             text += f"{bounds}比较按其界限作出。"
     elif o.op in ("count", "missing", "ranges"):
@@ -159,7 +172,9 @@ def phrase(o: ComparisonOutcome) -> str:
 
 
 _STATUS = {"target": "目标", "actual": "实际"}
-_UNITS = {"persons": "人", "yuan": "元", "person-times": "人次", "years": "岁", "per mille": "‰", "times": "倍"}
+_UNITS = {"persons": "人", "yuan": "元", "person-times": "人次", "years": "岁", "per mille": "‰", "times": "倍",
+          "mu": "亩", "tonnes": "吨", "jin": "斤", "kilograms": "公斤", "square kilometres": "平方公里",
+          "kilometres": "公里", "hours": "小时", "kilowatts": "千瓦", "count": "个"}
 
 
 def amount(value: float | None, unit: str | None) -> str:
@@ -169,12 +184,19 @@ def amount(value: float | None, unit: str | None) -> str:
     v = abs(value)
     if unit in ("percent", "percentage points"):
         return f"{v:.4g}个百分点"
-    word = _UNITS.get(unit or "", "" if unit in (None, "ratio") else unit)
-    if unit in ("persons", "yuan", "person-times") and v >= 10**8:
+    base = (unit or "").split(" per ")[0]  # "yuan per person per month": 元
+    word = _UNITS.get(base, "" if unit in (None, "ratio") else unit)
+    if v >= 10**8 and word:
         return f"{v / 10**8:.6g}亿{word}"
-    if unit in ("persons", "yuan", "person-times") and v >= 10**4:
+    if v >= 10**4 and word:
         return f"{v / 10**4:.6g}万{word}"
     return f"{v:.6g}{word}"
+
+
+def _when(o: ComparisonOutcome) -> str:
+    """"2026年、目标": the period and status every operand shares."""
+    period = (o.period.replace("/", "—") + "年") if o.period else None
+    return "、".join(x for x in (period, _STATUS.get(o.status)) if x)
 
 
 def refusal(o: ComparisonOutcome) -> str:
@@ -183,7 +205,11 @@ def refusal(o: ComparisonOutcome) -> str:
     if o.no_document:
         parts.append(f"语料中没有{'、'.join(o.no_document)}的报告")
     if o.missing:
-        parts.append(f"{'、'.join(_short(m) for m in o.missing)}的报告没有给出{o.indicator}的数字")
+        who = "、".join(_short(m) for m in o.missing) if len(o.missing) <= 3 else f"{len(o.missing)}个地区"
+        parts.append(f"{who}的报告没有给出{o.indicator}的数字")
+    when = _when(o)
+    if not o.leaders and not o.no_document:
+        return f"无法比较：语料中没有哪个地区给出{o.indicator}{'（' + when + '）' if when else ''}的数字。"
     if not parts:
         parts.append(f"语料中给出{o.indicator}的地区不足两个")
     stated = "；".join(f"{_short(x.region)}为{x.figure}" for x in o.leaders)

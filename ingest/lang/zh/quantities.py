@@ -34,6 +34,7 @@ _UNITS = [
     ("张/千人", "beds per 1,000 people", 1), ("人/千人", "per 1,000 people", 1), ("人/万人", "per 10,000 people", 1),
     ("平方公里", "square kilometres", 1), ("平方米", "square metres", 1), ("公里", "kilometres", 1), ("千米", "kilometres", 1),
     ("千瓦", "kilowatts", 1), ("千伏", "kilovolts", 1), ("吨", "tonnes", 1), ("亩", "mu", 1), ("小时", "hours", 1),
+    ("公斤", "kilograms", 1), ("斤", "jin", 1),
 ]
 # Measure words of counts: the unit is the measure word until context names the thing counted.
 _MEASURE = "个|家|项|条|所|张|辆|户|座|件|台|套|处|批|类|支|场|次|门|栋|间|块|部|种|只|棵|艘|架|列|趟|班|车次|人次|床"

@@ -13,6 +13,7 @@ GROUPS = re.compile("|".join(WORDS["groups"]))  # population groups, in the orde
 EVERYONE = frozenset(WORDS["everyone"])  # group words that mean all residents
 STANDING_BODIES = frozenset(WORDS["standing_bodies"])
 INDEX_STOP_WORDS = frozenset(WORDS["index_stop_words"])
+INDICATOR_SYNONYMS = dict(WORDS["indicator_synonyms"])
 
 
 def _any(name: str) -> str:
