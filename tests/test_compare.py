@@ -192,3 +192,44 @@ def test_an_english_comparison_names_the_region_and_its_figure(reports_kb):
     ans = reports_kb.ask("Which province reported the highest GDP growth in 2025?")
     assert ans.answered and ans.answer.startswith("Henan Province (河南)") and "5.6%" in ans.answer
     assert ans.to_json()["comparison"]["status"] == "actual"
+
+
+def test_a_tie_names_every_region_that_states_the_same_value(reports_kb):
+    ans = reports_kb.ask("2026年城镇调查失业率目标最高的是哪个省份？")
+    assert ans.answered and "并列最高" in ans.answer and "均为5.5%左右" in ans.answer
+    head = ans.answer.split("：")[0]
+    assert {"河南", "湖南", "广西"} <= set(head.replace("并列最高", "").split("、")) and "福建" not in head  # 5.5%以内 is at most
+
+
+def test_top_n_and_lowest_first(reports_kb):
+    top = reports_kb.ask("2025年城镇新增就业最多的前三个省份依次是哪些？")
+    assert top.answered and top.answer.index("江苏141万人") < top.answer.index("河南121.7万人") < top.answer.index("湖南82.7万人")
+    low = reports_kb.ask("Which province reported the lowest GDP growth in 2025?")
+    assert low.answered and low.answer.startswith("Hunan Province (湖南): 4.8%")
+
+
+def test_english_pairs_counts_and_spreads(reports_kb):
+    pair = reports_kb.ask("How far apart are Jiangsu and Fujian in their 2026 targets for new urban jobs?")
+    assert pair.answered and pair.answer.startswith("700,000 persons apart")
+    count = reports_kb.ask("How many provinces target a surveyed urban unemployment rate of around 5.5% for 2026?")
+    assert count.answered and count.answer.startswith("3 of 5 regions match")
+    spread = reports_kb.ask("What is the gap between the highest and lowest GDP growth in 2025?")
+    assert spread.answered and spread.answer.startswith("0.8 percentage points between the highest")
+
+
+def test_a_count_of_regions_stating_nothing(reports_kb):
+    ans = reports_kb.ask("有几个省份没有给出2026年城镇新增就业目标？")
+    assert ans.answered and ans.answer.startswith("1个省份没有给出这一数字") and "广西" in ans.answer
+
+
+def test_nothing_stated_anywhere_is_said_once(reports_kb):
+    ans = reports_kb.ask("2026年人均预期寿命目标最高的是哪个省份？")
+    assert not ans.answered and ans.answer.startswith("无法比较")
+    assert ans.answer.count("、") < 3  # not a list of every region
+
+
+def test_bounds_leave_a_spread_open():
+    from kg.compare.bounds import interval, surely_ahead
+
+    assert not surely_ahead(interval(5, None, 6), interval(5))  # 5%—6% may equal 5%
+    assert surely_ahead(interval(110, "more than"), interval(70))
