@@ -1,5 +1,7 @@
 """The app in a real browser (Chromium through Playwright): the Compare tab's chart, map, table,
-traces and downloads, the Figures tab's chart, escaping, and a screenshot of every tab.
+traces and downloads, the Figures tab's chart, escaping, and a screenshot of every tab; and, over a
+second app whose one document is full of markup, that chat bubbles, citations, document and trace
+views, tables and messages show text as text.
 
 One ``app.py`` is started for the module, as a user starts it, over a small knowledge base built
 from the five Chinese reports of ``test_compare`` with the hashing embedder (no chart depends on
@@ -362,3 +364,159 @@ def test_screenshots_of_every_tab(compared, shots):
     for path in paths:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000, path
     assert not compared.errors, compared.errors
+
+
+# --------------------------------------------------------------------------- text from documents and users is text
+# A second app over one English document full of markup (title and publisher too). The chat bubbles,
+# citations, document and trace views, tables, Markdown lines and dropdown labels must show it as the
+# characters it is: no element from it in the DOM, no script run, no LaTeX, citation markers intact.
+
+MARKUP_TITLE = "Health <b>bold</b> report <img src=x onerror=\"window.__pwned='title'\">"
+MARKUP_PUBLISHER = "Ministry <i>of</i> Health"
+MARKUP_DOC = (
+    "Hospital beds reached 7.9 per 1,000 people in 2021, <b>bold</b> <img src=x onerror=\"window.__pwned='img'\"> "
+    "<iframe src=\"about:blank\"></iframe> <script>window.__pwned='script'</script> *stars* _under_ `tick` $$x^2$$ "
+    "${window.__pwned='tpl'} {{value}} & a < b > c.\n\n"
+    "Doctors numbered 3.2 per 1,000 people in 2021 according to the <i>ministry</i> and [link](http://example.com).\n"
+)
+MARKUP_QUESTIONS = [
+    "How many hospital beds per 1,000 people in 2021?",
+    "What about <b>beds</b> <img src=x onerror=\"window.__pwned='question'\"> <iframe src=\"about:blank\"></iframe> "
+    "*stars* [x](http://example.com) $$y$$ & more?",
+]
+# Elements the document or a question would create if its markup were read as markup.
+FOREIGN_ELEMENTS = """() => {
+  const words = new Set(['bold', 'beds', 'stars', 'under', 'tick', 'ministry', 'of', 'link', 'x', 'x^2', 'y']);
+  const found = [];
+  for (const e of document.querySelectorAll('b, i, em, strong, code, a, img, iframe, script, .katex, math')) {
+    const tag = e.tagName.toLowerCase();
+    if ((tag === 'img' && /(^|\\/)x$/.test(e.getAttribute('src') || '')) || tag === 'iframe' || tag === 'math'
+        || (tag === 'script' && e.textContent.includes('__pwned')) || e.classList.contains('katex')
+        || (tag === 'a' && (e.getAttribute('href') || '').includes('example.com'))
+        || (tag !== 'script' && words.has(e.textContent.trim())))
+      found.push(e.outerHTML.slice(0, 200));
+  }
+  return found;
+}"""
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def write_markup_corpus(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "markup.txt").write_text(MARKUP_DOC, encoding="utf-8")
+    with open(folder / "manifest.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["file", "title", "publisher", "issued", "language", "kind"])
+        writer.writerow(["markup.txt", MARKUP_TITLE, MARKUP_PUBLISHER, "2022-01-01", "en", "report"])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def markup_app(tmp_path_factory):
+    root = tmp_path_factory.mktemp("markup")
+    running = App(root / "home", write_markup_corpus(root / "corpus"))
+    try:
+        running.wait(STARTUP_TIMEOUT)
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def markup_page(markup_app, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(WAIT_MS)
+    pg.errors, pg.dialogs = [], []
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.goto(markup_app.url, wait_until="load")
+    pg.wait_for_selector("button[role=tab]")
+    yield pg
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def markup_answers(markup_app) -> list[dict]:
+    """The JSON twin (``/ask``) of each question: what the chat must show, character for character."""
+    gradio_client = pytest.importorskip("gradio_client")
+    client = gradio_client.Client(markup_app.url, verbose=False)
+    try:
+        return [client.predict(q, api_name="/ask") for q in MARKUP_QUESTIONS]
+    finally:
+        client.close()
+
+
+def assert_nothing_interpreted(page) -> None:
+    page.wait_for_timeout(300)  # an onerror or a frame would have fired by now
+    assert page.evaluate("typeof window.__pwned") == "undefined", page.evaluate("window.__pwned")
+    assert page.evaluate(FOREIGN_ELEMENTS) == []
+    assert not page.dialogs and not page.errors, (page.dialogs, page.errors)
+
+
+def test_the_chat_shows_document_and_question_markup_as_text(markup_page, markup_answers, shots):
+    pg = markup_page
+    for n, (question, answer) in enumerate(zip(MARKUP_QUESTIONS, markup_answers), 1):
+        assert answer["answered"] and answer["citations"], answer
+        pg.get_by_label("Question").fill(question)
+        pg.get_by_label("Question").press("Enter")
+        sync_api.expect(pg.locator("#ask-chat [data-testid=bot]")).to_have_count(n)
+        refs = "".join(f" [{i}]" for i in range(1, len(answer["citations"]) + 1))
+        user = pg.locator("#ask-chat [data-testid=user] .message-content").nth(n - 1)
+        bot = pg.locator("#ask-chat [data-testid=bot] .message-content").nth(n - 1)
+        sync_api.expect(bot).to_contain_text(refs.strip())
+        assert flat(user.inner_text()) == flat(question)  # the question echo: every character, no markup
+        assert flat(bot.inner_text()) == flat(answer["answer"] + refs)  # the answer and its markers, nothing cut
+        cites = flat(pg.locator("#ask-citations").inner_text())
+        for i, c in enumerate(answer["citations"], 1):
+            assert f"[{i}] {MARKUP_TITLE}" in cites and flat(c["quote"]) in cites, (c, cites)
+        radio = [flat(t) for t in pg.locator("#ask-pick label").all_inner_texts()]
+        assert radio == [f"[{i}] {MARKUP_TITLE} ({c['start']}–{c['end']})" for i, c in enumerate(answer["citations"], 1)]
+        view = pg.locator("#ask-document")
+        sync_api.expect(view.locator("mark#cited")).to_have_count(1)
+        assert flat(view.locator("mark#cited").inner_text()) == flat(answer["citations"][0]["quote"])
+        assert flat(MARKUP_DOC) in flat(view.inner_text()) and MARKUP_PUBLISHER in view.inner_text()
+        if n == 1:  # the first answer states the figure of the sentence full of markup, and traces it
+            assert "7.9" in answer["answer"] and "<b>bold</b> <img src=x" in answer["citations"][0]["quote"]
+            pg.get_by_role("button", name=re.compile("Trace of the stated figures")).click()
+            trace = pg.locator("#ask-trace")
+            sync_api.expect(trace.locator("mark#cited").first).to_be_visible()
+            assert "<b>bold</b> <img src=x onerror=" in trace.inner_text() and MARKUP_TITLE in trace.inner_text()
+        assert_nothing_interpreted(pg)
+    assert "<b>bold</b> <img src=x" in pg.locator("#ask-chat [data-testid=bot]").nth(1).inner_text()  # quoted by the second
+    screenshot(pg, shots, "markup-ask")
+
+
+def test_tables_documents_and_messages_show_markup_as_text(markup_page, shots):
+    pg = markup_page
+    pg.get_by_role("tab", name="Documents").click()
+    choose(pg, "documents-pick", "markup")
+    view = pg.locator("#documents-view")
+    sync_api.expect(view).to_contain_text("Hospital beds")
+    assert flat(MARKUP_DOC) in flat(view.inner_text()) and MARKUP_TITLE in view.inner_text()
+    sync_api.expect(pg.locator("#documents-table [role=row].virtual-row")).to_have_count(1)
+    assert MARKUP_TITLE in table_rows(pg, "documents-table")[0]
+    assert_nothing_interpreted(pg)
+    screenshot(pg, shots, "markup-documents")
+
+    pg.get_by_role("tab", name="SPARQL").click()
+    pg.locator("#sparql-query .cm-content").fill(
+        'SELECT ?sentence WHERE { ?s a nif:Sentence ; nif:anchorOf ?sentence . FILTER (CONTAINS(?sentence, "<b>")) }')
+    pg.locator("#sparql-run").click()
+    sync_api.expect(pg.locator("#sparql-message")).to_contain_text("row(s)")
+    cells = [c for row in table_rows(pg, "sparql-table") for c in row]
+    assert any("<b>bold</b> <img src=x onerror=" in c for c in cells), cells
+    assert_nothing_interpreted(pg)
+
+    pg.get_by_role("tab", name="Figures").click()
+    region = "<b>bold</b> *stars* [x](http://example.com) $$y$$ `tick`"
+    pg.locator("#figures-region textarea, #figures-region input").first.fill(region)
+    pg.locator("#figures-go").click()
+    message = pg.locator("#figures-message")
+    sync_api.expect(message).to_contain_text("No region called")
+    assert flat(message.inner_text()) == f"No region called {region} in the gazetteer."
+    assert message.locator("strong").inner_text() == region  # our bold around their text
+    assert_nothing_interpreted(pg)

@@ -4,6 +4,7 @@ highlighted span, example queries. Pure functions of library objects."""
 from __future__ import annotations
 
 import html
+import string
 
 from ingest.records import DocumentRecord
 
@@ -64,8 +65,35 @@ ORDER BY ?class""",
 }
 
 
-def esc(text: str) -> str:
-    return html.escape(text, quote=True)
+# -- text from documents and users ----------------------------------------------------------------
+# Everything that comes from a document, a manifest, a user or an error message is text: it is put on
+# the page through one of these three, never as markup. Our own markup (highlights, lists) goes around it.
+
+
+def text_html(text) -> str:
+    """Any text as HTML that shows exactly that text: ``<``, ``>``, ``&`` and quotes escaped, so a
+    document's ``<b>``, ``<img>`` or ``<script>`` reads as those characters (also inside attributes)."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+esc = text_html
+
+
+def chat_text(text) -> str:
+    """Text for a chat bubble (a ``gr.Chatbot(render_markdown=False)``, whose messages are still HTML):
+    ``text_html`` with line breaks kept as ``<br>``."""
+    return "<br>".join(text_html(line) for line in str("" if text is None else text).splitlines())
+
+
+def md_text(text) -> str:
+    """Text for a ``gr.Markdown`` line, shown as written: every ASCII punctuation character is a
+    numeric character reference, which Markdown never reads as structure (no emphasis, links, code,
+    headings, LaTeX ``$$``, autolinked URLs or HTML tags); line breaks are ``<br>``."""
+    lines = str("" if text is None else text).strip().splitlines()
+    return "<br>".join("".join(f"&#{ord(ch)};" if ch in _PUNCTUATION else ch for ch in line) for line in lines)
+
+
+_PUNCTUATION = frozenset(string.punctuation)
 
 
 def citations_html(answer: Answer) -> str:
@@ -125,6 +153,15 @@ def trace_html(trace, rec: DocumentRecord) -> str:
             + esc(trace.sparql) + "</pre></details>")
 
 
+def _marked(sentence: str, part: str) -> str:
+    """The sentence as HTML with the first occurrence of ``part`` in ``<mark>`` (found in the text,
+    then escaped piece by piece, so a name like "lt" cannot land inside an escaped ``&lt;``)."""
+    at = sentence.find(part) if part else -1
+    if at < 0:
+        return esc(sentence)
+    return esc(sentence[:at]) + f"<mark>{esc(part)}</mark>" + esc(sentence[at + len(part):])
+
+
 def entity_html(page: dict) -> str:
     """An entity's page: its facts, where documents name it, and (regions) its figures."""
     facts = "".join(
@@ -133,7 +170,7 @@ def entity_html(page: dict) -> str:
         for f in page["facts"] if not f["property"].endswith("wasDerivedFrom"))
     mentions = "".join(
         f"<li><b>{esc(m['title'])}</b> <small><code>{esc(m['doc'])}</code> {m['start']}–{m['end']}</small><br>"
-        + esc(m["sentence"]).replace(esc(m["text"]), f"<mark>{esc(m['text'])}</mark>", 1) + "</li>"
+        + _marked(m["sentence"], m["text"]) + "</li>"
         for m in page["mentions"])
     figures = "".join(
         f"<li>{esc(o['quote'])} — {esc(o['metric'])} ({esc(o.get('period') or 'no period')}; <code>{esc(o['doc'])}</code>)</li>"
@@ -215,10 +252,3 @@ def figure_bars(rows: list[dict], indicator: str | None):
                 iri=r["iri"], figure=r["quote"]) for r in kept]
     return bars, unit, len(chosen) - len(bars)
 
-
-def md_text(text: str) -> str:
-    """Text for Markdown: the characters that would format it escaped, and no markup."""
-    out = str(text)
-    for ch in "\\`*_{}[]()#+!|~":
-        out = out.replace(ch, "\\" + ch)
-    return html.escape(out, quote=False)

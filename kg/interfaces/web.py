@@ -21,7 +21,7 @@ from kg import KnowledgeBase, Settings
 from kg.graph.namespaces import observation_iri
 from kg.graph.sparql import SparqlError
 from kg.interfaces import charts
-from kg.interfaces.present import (COMPARISON_COLUMNS, EXAMPLE_QUERIES, citations_html, comparison_summary,
+from kg.interfaces.present import (COMPARISON_COLUMNS, EXAMPLE_QUERIES, chat_text, citations_html, comparison_summary,
                                    comparison_table, document_html, entity_html, figure_bars, figure_indicators,
                                    indicator_choices, md_text, trace_html)
 from kg.interfaces.server import BackgroundBuild, sparql_routes
@@ -79,7 +79,7 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
         if build is None:
             return f"{len(kb.state.docs)} documents"
         st = build.status
-        return ("**Building** · " if st.running else ("**Build failed** · " if st.error else "**Ready** · ")) + st.message
+        return ("**Building** · " if st.running else ("**Build failed** · " if st.error else "**Ready** · ")) + md_text(st.message)
 
     def busy() -> str | None:
         if build is not None and build.status.running:
@@ -98,13 +98,13 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
         history = list(history or [])
         if not question.strip():
             return history, "", gr.update(), gr.update(), None, {}, "", ""
-        history.append({"role": "user", "content": question})
+        history.append({"role": "user", "content": chat_text(question)})  # bubbles show text as text
         if (msg := busy()) is not None:
-            history.append({"role": "assistant", "content": msg})
+            history.append({"role": "assistant", "content": chat_text(msg)})
             return history, "", "", gr.update(choices=[], value=None), None, {}, "", ""
         ans = kb.ask(question)
         refs = "".join(f" [{i}]" for i in range(1, len(ans.citations) + 1)) if ans.answered else ""
-        history.append({"role": "assistant", "content": ans.answer + refs})
+        history.append({"role": "assistant", "content": chat_text(ans.answer + refs)})
         choices = [(f"[{i}] {c.title or c.doc} ({c.start}–{c.end})", i - 1) for i, c in enumerate(ans.citations, 1)]
         data = ans.to_json()
         view = show_citation(0, data) if choices else ""
@@ -127,7 +127,7 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
         try:
             res = kb.sparql(query)
         except SparqlError as exc:
-            return pd.DataFrame(), None, f"**SPARQL error:** `{exc}`"
+            return pd.DataFrame(), None, f"**SPARQL error:** {md_text(exc)}"
         if res.kind == "ASK":
             frame = pd.DataFrame({"boolean": [res.boolean]})
         elif res.kind == "CONSTRUCT":
@@ -303,25 +303,29 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
     first_example = next(iter(EXAMPLE_QUERIES))
     with gr.Blocks(title="policykg") as demo:
         gr.Markdown("# policykg\nQuestions, figures and sources from public-policy documents on basic public services.")
-        status = gr.Markdown(status_text())
+        status = gr.Markdown(status_text(), elem_id="status")
         gr.Timer(2.0).tick(status_text, outputs=status, api_visibility="private")
         with gr.Tab("Ask"):
             with gr.Row():
                 with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(label="Answers cite the sentence they come from", height=420)
+                    # messages are chat_text (escaped HTML): no Markdown, no LaTeX, no tags of their own; no copy
+                    # buttons, which would copy that escaped source (selecting the text copies it as shown)
+                    chatbot = gr.Chatbot(label="Answers cite the sentence they come from", height=420, elem_id="ask-chat",
+                                         render_markdown=False, sanitize_html=True, latex_delimiters=[], allow_tags=False,
+                                         buttons=[])
                     question = gr.Textbox(placeholder="e.g. How many hospital beds are there per 1,000 people?",
                                           label="Question", submit_btn=True)
                     gr.Examples(["How many hospital beds are there per 1,000 people?",
                                  "What is Chongqing's social security participation rate?",
                                  "Who presented the National Basic Public Service Standards?"], question)
                 with gr.Column(scale=2):
-                    cites = gr.HTML(label="Citations")
-                    pick = gr.Radio(label="Show citation in its document", choices=[], type="value")
-            docview = gr.HTML()
+                    cites = gr.HTML(label="Citations", elem_id="ask-citations")
+                    pick = gr.Radio(label="Show citation in its document", choices=[], type="value", elem_id="ask-pick")
+            docview = gr.HTML(elem_id="ask-document")
             with gr.Accordion("SPARQL that found the figures", open=False):
                 answer_sparql = gr.Code(language="sql", label="Query")
             with gr.Accordion("Trace of the stated figures", open=False):
-                answer_trace = gr.HTML()
+                answer_trace = gr.HTML(elem_id="ask-trace")
             with gr.Accordion("JSON (same as `policykg ask --json`)", open=False):
                 answer_json = gr.JSON()
             question.submit(chat, [question, chatbot],
@@ -330,12 +334,14 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
             gr.Button(visible=False).click(ask_json, question, answer_json, api_name="ask")
         with gr.Tab("Figures"):
             with gr.Row():
-                f_region = gr.Textbox(label="Region (and regions under it)", placeholder="e.g. Zhejiang, 重庆, China")
+                f_region = gr.Textbox(label="Region (and regions under it)", placeholder="e.g. Zhejiang, 重庆, China",
+                                      elem_id="figures-region")
                 f_metric = gr.Textbox(label="Indicator or metric contains", placeholder="e.g. insurance, beds")
                 f_year = gr.Number(label="Period includes year", precision=0)
-                f_go = gr.Button("Filter", variant="primary")
-            f_msg = gr.Markdown()
-            f_table = gr.Dataframe(label="Observations (select a row to trace it)", wrap=True, interactive=False)
+                f_go = gr.Button("Filter", variant="primary", elem_id="figures-go")
+            f_msg = gr.Markdown(elem_id="figures-message")
+            f_table = gr.Dataframe(label="Observations (select a row to trace it)", wrap=True, interactive=False,
+                                   elem_id="figures-table")
             with gr.Row():
                 f_indicator = gr.Dropdown(label="Chart an indicator across regions and periods (indicators with 2 or more figures)",
                                           choices=[], elem_id="figures-indicator")
@@ -392,26 +398,28 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
                                      value="any", label="Type")
                 e_name = gr.Textbox(label="Name contains", placeholder="e.g. Haiyan, Commission, Zhao")
                 e_go = gr.Button("Find", variant="primary")
-            e_table = gr.Dataframe(label="Entities (select a row to open its page)", wrap=True, interactive=False)
-            e_page = gr.HTML()
+            e_table = gr.Dataframe(label="Entities (select a row to open its page)", wrap=True, interactive=False,
+                                   elem_id="entities-table")
+            e_page = gr.HTML(elem_id="entities-page")
             e_rows = gr.State([])
             e_go.click(list_entities, [e_type, e_name], [e_table, e_rows], api_name="entities")
             demo.load(list_entities, [e_type, e_name], [e_table, e_rows], api_visibility="private")
             e_table.select(open_entity, e_rows, e_page, api_visibility="private")
         with gr.Tab("SPARQL"):
             example = gr.Dropdown(list(EXAMPLE_QUERIES), value=first_example, label="Example queries")
-            query = gr.Code(EXAMPLE_QUERIES[first_example], language="sql", label="Query (prefixes pkg:, nif:, dcterms:, skos:, prov:, qb: … are predeclared)", lines=10)
-            run = gr.Button("Run", variant="primary")
-            message = gr.Markdown()
-            table = gr.Dataframe(label="Results", wrap=True)
+            query = gr.Code(EXAMPLE_QUERIES[first_example], language="sql", label="Query (prefixes pkg:, nif:, dcterms:, skos:, prov:, qb: … are predeclared)", lines=10,
+                            elem_id="sparql-query")
+            run = gr.Button("Run", variant="primary", elem_id="sparql-run")
+            message = gr.Markdown(elem_id="sparql-message")
+            table = gr.Dataframe(label="Results", wrap=True, elem_id="sparql-table")
             download = gr.File(label="Download CSV")
             gr.Markdown("The same graph answers SPARQL 1.1 Protocol requests at [`/sparql`](/sparql) (GET or POST; JSON, XML, CSV, TSV).")
             example.change(lambda k: EXAMPLE_QUERIES[k], example, query, api_visibility="private")
             run.click(run_sparql, query, [table, download, message], api_name="sparql")
         with gr.Tab("Documents"):
-            docs = gr.Dataframe(label="Ingested documents", wrap=True)
-            doc_pick = gr.Dropdown(label="Read a document", choices=[])
-            doc_html = gr.HTML()
+            docs = gr.Dataframe(label="Ingested documents", wrap=True, elem_id="documents-table")
+            doc_pick = gr.Dropdown(label="Read a document", choices=[], elem_id="documents-pick")
+            doc_html = gr.HTML(elem_id="documents-view")
             refresh = gr.Button("Refresh")
             def refresh_docs():
                 return documents_table(), gr.update(choices=sorted(kb.records))
