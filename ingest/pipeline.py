@@ -10,12 +10,29 @@ from ingest.gazetteer import default as default_gazetteer
 from ingest.readers import ReaderError, read_file
 from ingest.records import DocumentRecord, Span
 
-__all__ = ["process", "file_sha256", "ReaderError", "RULE_SETS"]
+__all__ = ["process", "file_sha256", "ReaderError", "DocumentTooLarge", "RULE_SETS", "MAX_PARAGRAPH_CHARS"]
 
 # Versions of the language-neutral rules that shape a record (the language packs declare
 # their own): bump one when its rules change, so every document is re-processed.
+# records 2: a figure may be a range (Observation.upper); 3: ids of files whose names are not plain
+# are disambiguated (kg.docids), and a paragraph longer than MAX_PARAGRAPH_CHARS is cut into pieces.
 RULE_SETS = {"readers": "1", "normalize": "1", "sentences": "1", "places": "1", "gazetteer": "1", "entities": "1",
-             "glossary": "2", "records": "2"}  # records 2: a figure may be a range (Observation.upper)
+             "glossary": "2", "records": "3"}
+
+# Longest paragraph handed to spaCy in one piece (spaCy refuses texts over nlp.max_length, 1,000,000
+# characters, and its parser needs about 1 GB per 100,000); longer ones are cut at line ends or spaces.
+MAX_PARAGRAPH_CHARS = 100_000
+
+
+class DocumentTooLarge(ReaderError):
+    """A document has more text than the limit it is ingested with."""
+
+    def __init__(self, name: str, chars: int, limit: int):
+        self.name, self.chars, self.limit = name, chars, limit
+        super().__init__(
+            f"{name} has {chars:,} characters of text, more than the limit of {limit:,} per document; "
+            f"split it into files of at most {limit:,} characters, or raise the limit "
+            f"(POLICYKG_MAX_DOCUMENT_CHARS={chars}, or Settings(max_document_chars=...))")
 
 
 def file_sha256(path: Path) -> str:
@@ -27,17 +44,22 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def process(path: str | Path, meta: dict[str, str] | None = None, sha256: str | None = None) -> DocumentRecord:
+def process(path: str | Path, meta: dict[str, str] | None = None, sha256: str | None = None,
+            doc_id: str | None = None, max_chars: int | None = None) -> DocumentRecord:
     """Read and segment one document.
 
     ``meta`` is the file's manifest row (title, publisher, issued, language, kind);
     without it the title is taken from the document and the language detected.
-    Raises ``ReaderError`` for unreadable, binary or empty files.
+    ``doc_id`` defaults to the file stem (``kg.build`` gives every file a unique one).
+    Raises ``ReaderError`` for unreadable, binary or empty files, and its subclass
+    ``DocumentTooLarge`` for a text longer than ``max_chars`` (when given).
     """
     path = Path(path).resolve()
     meta = meta or {}
     extracted = read_file(path)
-    paras = normalize.paragraphs(extracted)
+    if max_chars is not None and len(extracted.text) > max_chars:
+        raise DocumentTooLarge(path.name, len(extracted.text), max_chars)
+    paras = bounded(extracted.text, normalize.paragraphs(extracted))
     if not paras:
         raise ReaderError(f"{path.name}: no text left once page furniture is removed")
     language = meta.get("language") or lang.detect(extracted.text)
@@ -45,7 +67,7 @@ def process(path: str | Path, meta: dict[str, str] | None = None, sha256: str | 
     spans = pack.split_sentences(extracted.text, paras) if pack else sentences.split(extracted.text, paras, language)
     title = meta.get("title") or extracted.title or _first_line(extracted.text, paras[0])
     rec = DocumentRecord(
-        doc_id=path.stem,
+        doc_id=doc_id or path.stem,
         source=str(path),
         sha256=sha256 or file_sha256(path),
         text=extracted.text,
@@ -65,6 +87,26 @@ def process(path: str | Path, meta: dict[str, str] | None = None, sha256: str | 
     )
     _add_observations(rec, pack)
     return rec
+
+
+def bounded(text: str, paras: list[normalize.ParagraphSpan], limit: int | None = None) -> list[normalize.ParagraphSpan]:
+    """The paragraphs, those longer than ``limit`` (default ``MAX_PARAGRAPH_CHARS``) cut into pieces:
+    at the last line end before the limit, else the last space, else at the limit."""
+    limit = limit or MAX_PARAGRAPH_CHARS
+    out = []
+    for p in paras:
+        start = p.start
+        while p.end - start > limit:
+            window = text[start : start + limit]
+            cut = max(window.rfind("\n"), 0) or max(window.rfind(" "), 0) or limit
+            a, b = normalize.trim(text, start, start + cut)
+            if b > a:
+                out.append(normalize.ParagraphSpan(a, b, p.page))
+            start += cut
+        a, b = normalize.trim(text, start, p.end)
+        if b > a:
+            out.append(normalize.ParagraphSpan(a, b, p.page))
+    return out
 
 
 def _add_observations(rec: DocumentRecord, pack) -> None:

@@ -81,7 +81,7 @@ class Mention:
 class DocumentRecord:
     """One ingested document: metadata, extracted text and its segmentation."""
 
-    doc_id: str  # the file stem; also the last IRI segment, so it must be stable
+    doc_id: str  # the file stem, made unique where needed (kg.docids); also the last IRI segment, so it must be stable
     source: str  # absolute path of the file it came from
     sha256: str  # hash of the file's bytes
     text: str

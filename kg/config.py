@@ -12,6 +12,19 @@ embedder of a          POLICYKG_EMBEDDER_<LANG>      the language pack's ``embed
 language                                             else ``embedder``
 vector_index           POLICYKG_VECTOR_INDEX         faiss (or: numpy)
 corpus                 POLICYKG_CORPUS               the corpus/ folder shipped beside app.py
+max_document_chars     POLICYKG_MAX_DOCUMENT_CHARS   2000000: a longer document is refused at ingest
+max_question_chars     POLICYKG_MAX_QUESTION_CHARS   2000: a longer question is refused by ``ask``
+sparql_timeout         POLICYKG_SPARQL_TIMEOUT       30 (seconds): an endpoint query running longer is stopped
+sparql_max_rows        POLICYKG_SPARQL_MAX_ROWS      10000: rows (or triples) an endpoint or CLI query returns
+                                                     at most, the result flagged as truncated (0: no cap)
+sparql_max_query_bytes POLICYKG_SPARQL_MAX_QUERY_BYTES 65536: longest query text the endpoint takes (UTF-8);
+                                                     request bodies up to 4 times that (form encoding)
+sparql_workers         POLICYKG_SPARQL_WORKERS       2: endpoint queries running at once (worker processes)
+sparql_memory_mb       POLICYKG_SPARQL_MEMORY_MB     2048: memory (MB) one worker process may take (0: no limit)
+sparql_services        POLICYKG_SPARQL_SERVICES      none: endpoint IRIs a SERVICE may call (comma-separated);
+                                                     with none, SERVICE is refused
+cors_origins           POLICYKG_CORS_ORIGINS         none: origins allowed to read /sparql from a browser
+                                                     (comma-separated; ``*`` for any)
 =====================  ============================  ==========================================
 """
 
@@ -30,6 +43,36 @@ def default_home() -> Path:
     return Path(os.environ.get("POLICYKG_HOME") or platformdirs.user_data_dir("policykg"))
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip().replace("_", "")
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number of characters, not {os.environ[name]!r}") from None
+
+
+def _env_number(name: str, default, kind=int, minimum=0):
+    """``kind(os.environ[name])`` (``_`` allowed as a digit separator), or ``default`` when unset."""
+    value = os.environ.get(name, "").strip().replace("_", "")
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        what = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{name} must be {what} of at least {minimum}, not {os.environ[name]!r}")
+    return number
+
+
+def _env_list(name: str) -> tuple[str, ...]:
+    """The comma- or space-separated items of ``os.environ[name]`` (none when unset)."""
+    return tuple(x for x in os.environ.get(name, "").replace(",", " ").split() if x)
+
+
 def default_corpus() -> Path:
     env = os.environ.get("POLICYKG_CORPUS")
     if env:
@@ -46,10 +89,24 @@ class Settings:
     vector_index: str = field(default_factory=lambda: os.environ.get("POLICYKG_VECTOR_INDEX", "faiss"))
     corpus: Path = field(default_factory=default_corpus)
     language_embedders: dict[str, str] = field(default_factory=dict)  # language -> embedder, over the defaults
+    max_document_chars: int = field(default_factory=lambda: _env_int("POLICYKG_MAX_DOCUMENT_CHARS", 2_000_000))
+    max_question_chars: int = field(default_factory=lambda: _env_int("POLICYKG_MAX_QUESTION_CHARS", 2_000))
+    # the SPARQL endpoint's limits (README, "Endpoint security"; kg.graph.worker, kg.graph.guard)
+    sparql_timeout: float = field(default_factory=lambda: _env_number("POLICYKG_SPARQL_TIMEOUT", 30.0, float, 0.1))
+    sparql_max_rows: int = field(default_factory=lambda: _env_number("POLICYKG_SPARQL_MAX_ROWS", 10_000))
+    sparql_max_query_bytes: int = field(
+        default_factory=lambda: _env_number("POLICYKG_SPARQL_MAX_QUERY_BYTES", 65_536, int, 1))
+    sparql_workers: int = field(default_factory=lambda: _env_number("POLICYKG_SPARQL_WORKERS", 2, int, 1))
+    sparql_memory_mb: int = field(default_factory=lambda: _env_number("POLICYKG_SPARQL_MEMORY_MB", 2048))
+    sparql_services: tuple[str, ...] = field(default_factory=lambda: _env_list("POLICYKG_SPARQL_SERVICES"))
+    cors_origins: tuple[str, ...] = field(default_factory=lambda: _env_list("POLICYKG_CORS_ORIGINS"))
 
     def __post_init__(self):
         self.home = Path(self.home).expanduser()
         self.corpus = Path(self.corpus).expanduser()
+        for name in ("sparql_services", "cors_origins"):
+            value = getattr(self, name)
+            setattr(self, name, tuple(value.replace(",", " ").split()) if isinstance(value, str) else tuple(value))
 
     def embedders(self) -> dict[str, str]:
         """The embedder of each language: ``embedder`` for English and any language whose pack names

@@ -16,7 +16,7 @@ from typing import Iterable
 
 from ingest.lang import detect as detect_language
 from ingest.records import DocumentRecord
-from kg.build import Builder, IngestReport, Progress
+from kg.build import Builder, IngestReport, Progress, repair
 from kg.config import Settings
 from kg.graph.entity_queries import entities_query, entity_facts_query, mentions_query
 from kg.graph.namespaces import PREFIXES, region_iri, span_iri
@@ -60,6 +60,7 @@ class KnowledgeBase:
         self._records = None
         self._lock = threading.RLock()  # the app builds in a thread while it answers
         self._answerer = None
+        repair(self)  # only after a crash: removes what an interrupted ingest left half-written
 
     # -- resources -------------------------------------------------------
     @property
@@ -98,8 +99,13 @@ class KnowledgeBase:
             raise RuntimeError("this knowledge base was opened read-only")
         with self._lock:
             records = dict(self.records)
-            builder = Builder(self.settings.corpus, self.store, self.index, self.state, self.phrase_embedder())
-            report = builder.run(paths, records, progress)
+            builder = Builder(self.settings.corpus, self.store, self.index, self.state, self.phrase_embedder(),
+                              max_document_chars=self.settings.max_document_chars)
+            try:
+                report = builder.run(paths, records, progress)
+            except BaseException:
+                self._records = None  # read again from what the run committed
+                raise
             self._records = records
             return report
 
@@ -127,6 +133,11 @@ class KnowledgeBase:
         question = question.strip()
         if not question:
             return Answer(question, False, "Please ask a question.")
+        limit = self.settings.max_question_chars
+        if limit and len(question) > limit:
+            return Answer(question[:200] + "…", False,
+                          f"The question is {len(question):,} characters long; please ask one of at most {limit:,} "
+                          "characters (the limit is set by POLICYKG_MAX_QUESTION_CHARS).")
         if not self.state.docs:
             raise EmptyKnowledgeBase(f"nothing has been ingested into {self.home}; run `policykg ingest` first")
         if self._answerer is None:
@@ -146,13 +157,16 @@ class KnowledgeBase:
                         score=h.score, title=rec.title, iri=str(span_iri(h.doc_id, "sentence", h.start, h.end)))
 
     # -- graph -----------------------------------------------------------
-    def sparql(self, query: str) -> QueryResult:
+    def sparql(self, query: str, max_rows: int | None = None) -> QueryResult:
         """Run a read-only SPARQL query over the union of all document graphs.
 
         The prefixes in ``kg.graph.namespaces.PREFIXES`` are predeclared. Raises
-        ``SparqlError`` with the parser's message for a malformed query or an update.
+        ``SparqlError`` with the parser's message for a malformed query or an update,
+        and ``QueryRefused`` (one too) for a query ``kg.graph.guard`` refuses: one the
+        store would crash on, or a SERVICE to an endpoint not in ``settings.sparql_services``.
+        With ``max_rows``, at most that many rows, the result ``truncated`` if there were more.
         """
-        return self.store.query(query, prefixes=PREFIXES)
+        return self.store.query(query, prefixes=PREFIXES, max_rows=max_rows, services=self.settings.sparql_services)
 
     def validate(self):
         """SHACL-validate the whole graph against the shipped shapes."""

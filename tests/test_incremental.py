@@ -139,10 +139,10 @@ def test_a_fault_on_one_document_is_reported_and_the_rest_still_ingests(make_kb,
 
     real = ingest_pkg.process
 
-    def flaky(path, meta=None, sha256=None):
+    def flaky(path, meta=None, sha256=None, **kw):
         if str(path).endswith("beta.md"):
             raise ZeroDivisionError("simulated fault")
-        return real(path, meta, sha256=sha256)
+        return real(path, meta, sha256=sha256, **kw)
 
     monkeypatch.setattr(ingest_pkg, "process", flaky)
     report = make_kb().ingest([tiny_corpus])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -24,6 +25,62 @@ MEDIA_TYPES = {
     "turtle": "text/turtle",
     "ntriples": "application/n-triples",
 }
+
+
+# --- SPARQL 1.1 Protocol: which result format a request gets --------------------
+
+_ACCEPT = [  # media type -> our format name, in order of preference for */*
+    ("application/sparql-results+json", "json"), ("application/json", "json"),
+    ("application/sparql-results+xml", "xml"), ("application/xml", "xml"), ("text/xml", "xml"),
+    ("text/csv", "csv"), ("text/tab-separated-values", "tsv"),
+    ("text/turtle", "turtle"), ("application/n-triples", "ntriples"), ("text/plain", "ntriples"),
+]
+_FORMAT_PARAM = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "turtle": "turtle", "ttl": "turtle",
+                 "ntriples": "ntriples", "nt": "ntriples"}
+
+
+def allowed_formats(kind: str) -> tuple[str, ...]:
+    """The result formats a query form can be serialised to, preferred first."""
+    if kind == "CONSTRUCT":
+        return ("turtle", "ntriples")
+    if kind == "ASK":
+        return ("json", "xml")
+    return ("json", "xml", "csv", "tsv")
+
+
+def negotiate(accept: str | None, fmt_param: str | None, kind: str) -> str | None:
+    """Pick a result format from the ``format`` parameter or the Accept header.
+
+    None when nothing acceptable fits the query form (the caller answers 406).
+    A ``format`` that does not fit the query form is ignored, as clients such
+    as SPARQLWrapper send one whatever the query.
+    """
+    allowed = allowed_formats(kind)
+    if fmt_param:
+        fmt = _FORMAT_PARAM.get(fmt_param.lower()) or dict(_ACCEPT).get(fmt_param.lower())
+        if fmt in allowed:
+            return fmt
+    ranges = []
+    for i, part in enumerate((accept or "*/*").split(",")):
+        media, *params = [x.strip() for x in part.split(";")]
+        q = next((float(p[2:]) for p in params if p.startswith("q=") and _is_float(p[2:])), 1.0)
+        if q > 0:
+            ranges.append((-q, i, media.lower()))
+    for _, _, media in sorted(ranges):
+        if media == "*/*":
+            return allowed[0]
+        for m, fmt in _ACCEPT:
+            if fmt in allowed and (media == m or (media.endswith("/*") and m.startswith(media[:-1]))):
+                return fmt
+    return None
+
+
+def _is_float(s: str) -> bool:
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
 
 
 class SparqlError(ValueError):
@@ -56,6 +113,7 @@ class QueryResult:
     rows: list[tuple] = field(default_factory=list)  # rdflib terms or None
     boolean: bool | None = None
     graph: Graph | None = None
+    truncated: bool = False  # more rows (or triples) than the row cap; only the first ones are here
 
     def records(self) -> list[dict[str, str | None]]:
         """Rows as dicts of plain strings (the terms' lexical values)."""
@@ -80,7 +138,10 @@ class QueryResult:
         CONSTRUCT results come out as Turtle for table/json/xml and N-Triples for csv.
         """
         if self.kind == "CONSTRUCT":
-            return self.graph.serialize(format="nt" if fmt in ("csv", "tsv") else "turtle")
+            out = self.graph.serialize(format="nt" if fmt in ("csv", "tsv", "ntriples") else "turtle")
+            if self.truncated:  # a comment line is valid Turtle and N-Triples
+                out = f"# policykg: truncated to the first {len(self.graph)} triples (the row cap)\n" + out
+            return out
         if fmt == "table":
             return self._table()
         if fmt in ("csv", "tsv") and self.kind == "ASK":
@@ -92,7 +153,30 @@ class QueryResult:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
         out = self.to_rdflib().serialize(format=fmt)
-        return out.decode("utf-8") if isinstance(out, bytes) else out
+        out = out.decode("utf-8") if isinstance(out, bytes) else out
+        if self.truncated:
+            out = self._mark_truncated(out, fmt)
+        return out
+
+    def _mark_truncated(self, out: str, fmt: str) -> str:
+        """Say in the document itself that rows were left out, where its format has room for it.
+
+        SPARQL JSON gets a top-level ``"policykg": {"truncated": true, "rows": N}``
+        (clients ignore members they do not know); SPARQL XML a comment after
+        the declaration. CSV and TSV have no room: the HTTP header says it.
+        """
+        if fmt == "json":
+            body = out.rstrip()
+            if body.endswith("}"):
+                extra = json.dumps({"truncated": True, "rows": len(self.rows)})
+                return body[:-1].rstrip() + f', "policykg": {extra}}}'
+        elif fmt == "xml":
+            note = f"<!-- policykg: truncated to the first {len(self.rows)} rows (the row cap) -->"
+            if out.startswith("<?xml"):
+                end = out.index("?>") + 2
+                return out[:end] + "\n" + note + out[end:]
+            return note + "\n" + out
+        return out
 
     def _csv(self) -> str:
         buf = io.StringIO()
@@ -145,4 +229,4 @@ def _short(term) -> str:
     return str(term)
 
 
-__all__ = ["QueryResult", "SparqlError", "reject_update", "FORMATS", "MEDIA_TYPES"]
+__all__ = ["QueryResult", "SparqlError", "reject_update", "FORMATS", "MEDIA_TYPES", "negotiate", "allowed_formats"]

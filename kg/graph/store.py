@@ -8,17 +8,21 @@ union of all graphs by default.
 
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Iterable
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import XSD
+import rdflib.plugins.sparql
+from rdflib import Dataset, Graph, URIRef
 
 from ingest.registry import Registry
+from kg.graph.guard import check_query
+from kg.graph.oxigraph import from_oxigraph_term, open_read_only as _open_read_only, run_query, to_oxigraph_term
 from kg.graph.sparql import QueryResult, SparqlError, reject_update
+
+# rdflib would fetch the IRI of a FROM / FROM NAMED clause from the web (or read it as a file).
+rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
 Triple = tuple  # (subject, predicate, object) as rdflib terms
 
@@ -31,6 +35,9 @@ class TripleStore(ABC):
     """One named graph per document; SPARQL over their union."""
 
     name = "abstract"
+    # Whether a change is on disk once its call returns, so that a crash right after keeps it. When
+    # False, changes last only from ``flush`` on, and ingest commits documents to its ledger after it.
+    durable = False
 
     @abstractmethod
     def replace_graph(self, graph: URIRef, triples: Iterable[Triple]) -> None:
@@ -48,13 +55,24 @@ class TripleStore(ABC):
     def _run(self, query: str, prefixes: dict) -> QueryResult:
         ...
 
-    def query(self, query: str, prefixes: dict | None = None) -> QueryResult:
+    def query(self, query: str, prefixes: dict | None = None, *, max_rows: int | None = None,
+              services: Iterable[str] = ()) -> QueryResult:
         """Run a read-only SPARQL query; raises SparqlError on bad syntax or an update.
 
         ``prefixes`` (name -> namespace) are declared for the query unless it declares them itself.
+        The query must pass ``kg.graph.guard.check_query`` first (``QueryRefused``, a SparqlError,
+        otherwise): no nesting or flat list the store would crash on, and no ``SERVICE`` except to
+        the endpoints in ``services``. With ``max_rows`` (> 0) at most that many rows (or triples)
+        are returned, and the result says ``truncated`` when there were more.
         """
         reject_update(query)
-        return self._run(query, {k: str(v) for k, v in (prefixes or {}).items()})
+        prefixes = {k: str(v) for k, v in (prefixes or {}).items()}
+        check_query(query, allowed_services=services, prefixes=prefixes)
+        return self._run_capped(query, prefixes, max_rows if max_rows and max_rows > 0 else None)
+
+    def _run_capped(self, query: str, prefixes: dict, max_rows: int | None) -> QueryResult:
+        """``_run``, then the first ``max_rows`` rows; a backend that can stop reading early overrides this."""
+        return _capped(self._run(query, prefixes), max_rows)
 
     @abstractmethod
     def to_rdflib(self) -> Graph:
@@ -71,51 +89,26 @@ class TripleStore(ABC):
         self.flush()
 
 
+def _capped(result: QueryResult, max_rows: int | None) -> QueryResult:
+    """``result`` cut to its first ``max_rows`` rows (or triples), marked ``truncated`` if it had more."""
+    if max_rows is None:
+        return result
+    if result.kind == "SELECT" and len(result.rows) > max_rows:
+        result.rows, result.truncated = result.rows[:max_rows], True
+    elif result.kind == "CONSTRUCT" and result.graph is not None and len(result.graph) > max_rows:
+        kept = Graph()
+        for i, t in enumerate(result.graph):
+            if i == max_rows:
+                break
+            kept.add(t)
+        result.graph, result.truncated = kept, True
+    return result
+
+
 # --- Oxigraph -------------------------------------------------------------
 
-def to_oxigraph_term(t):
-    """The pyoxigraph term for an rdflib term."""
-    if isinstance(t, URIRef):
-        return ox.NamedNode(str(t))
-    if isinstance(t, BNode):
-        return ox.BlankNode(str(t))
-    if isinstance(t, Literal):
-        if t.language:
-            return ox.Literal(str(t), language=t.language)
-        return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype or XSD.string)))
-    raise TypeError(f"not an RDF term: {t!r}")
-
-
-def from_oxigraph_term(t):
-    """The rdflib term for a pyoxigraph term (None stays None)."""
-    if t is None:
-        return None
-    if isinstance(t, ox.NamedNode):
-        return URIRef(t.value)
-    if isinstance(t, ox.BlankNode):
-        return BNode(t.value)
-    if isinstance(t, ox.Literal):
-        if t.language:
-            return Literal(t.value, lang=t.language)
-        dt = t.datatype.value
-        return Literal(t.value, datatype=None if dt == str(XSD.string) else URIRef(dt))
-    raise TypeError(f"unsupported term {t!r}")
-
-
-def _open_read_only(path: Path, attempts: int = 8):
-    """Open a store another process may be writing to.
-
-    A read-only RocksDB open reads the file list, then the files; a compaction
-    in the writer between the two removes a file ("Corruption: ... No such
-    file"), so such an open is tried again after a short wait.
-    """
-    for attempt in range(attempts):
-        try:
-            return ox.Store.read_only(str(path))
-        except (RuntimeError, OSError) as exc:
-            if "No such file" not in str(exc) or attempt == attempts - 1:
-                raise
-            time.sleep(0.05 * 2**attempt)
+# to_oxigraph_term, from_oxigraph_term and _open_read_only live in kg.graph.oxigraph (imported above),
+# which a query worker process can import without the rest of policykg.
 
 
 class OxigraphStore(TripleStore):
@@ -130,6 +123,7 @@ class OxigraphStore(TripleStore):
 
     def __init__(self, path: Path | None = None, read_only: bool = False):
         self._read_only = read_only
+        self.durable = path is not None  # RocksDB logs every write before the call returns
         try:
             if path is None:
                 self._store = ox.Store()
@@ -161,20 +155,10 @@ class OxigraphStore(TripleStore):
         return {URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)}
 
     def _run(self, query, prefixes):
-        try:
-            res = self._store.query(query, use_default_graph_as_union=True, prefixes=prefixes)
-        except SyntaxError as exc:
-            raise SparqlError(str(exc)) from exc
-        if isinstance(res, ox.QueryBoolean):
-            return QueryResult("ASK", boolean=bool(res))
-        if isinstance(res, ox.QueryTriples):
-            g = Graph()
-            for t in res:
-                g.add((from_oxigraph_term(t.subject), from_oxigraph_term(t.predicate), from_oxigraph_term(t.object)))
-            return QueryResult("CONSTRUCT", graph=g)
-        vars = [v.value for v in res.variables]
-        rows = [tuple(from_oxigraph_term(sol[v]) for v in vars) for sol in res]
-        return QueryResult("SELECT", vars=vars, rows=rows)
+        return run_query(self._store, query, prefixes)
+
+    def _run_capped(self, query, prefixes, max_rows):
+        return run_query(self._store, query, prefixes, max_rows=max_rows)  # stops reading at the cap
 
     def to_rdflib(self):
         g = Graph()
@@ -223,16 +207,26 @@ class RdflibStore(TripleStore):
                 and c.identifier != self._ds.default_graph.identifier and len(c)}
 
     def _run(self, query, prefixes):
+        return self._run_capped(query, prefixes, None)
+
+    def _run_capped(self, query, prefixes, max_rows):
         try:
             res = self._ds.query(query, initNs=prefixes)
-        except Exception as exc:  # pyparsing's ParseException and rdflib's own errors
-            raise SparqlError(str(exc)) from exc
-        if res.type == "ASK":
-            return QueryResult("ASK", boolean=bool(res.askAnswer))
-        if res.type in ("CONSTRUCT", "DESCRIBE"):
-            return QueryResult("CONSTRUCT", graph=res.graph)
-        vars = [str(v) for v in res.vars]
-        return QueryResult("SELECT", vars=vars, rows=[tuple(row) for row in res])
+            if res.type == "ASK":
+                return QueryResult("ASK", boolean=bool(res.askAnswer))
+            if res.type in ("CONSTRUCT", "DESCRIBE"):
+                return _capped(QueryResult("CONSTRUCT", graph=res.graph), max_rows)
+            rows, truncated = [], False
+            for row in res:  # rdflib yields SELECT rows as it finds them: stop at the cap
+                if max_rows is not None and len(rows) >= max_rows:
+                    truncated = True
+                    break
+                rows.append(tuple(row))
+        except (SparqlError, OSError):  # OSError: an allowed SERVICE call that failed
+            raise
+        except Exception as exc:  # pyparsing's ParseException and rdflib's own errors, when parsing or evaluating
+            raise SparqlError(str(exc) or type(exc).__name__) from exc
+        return QueryResult("SELECT", vars=[str(v) for v in res.vars], rows=rows, truncated=truncated)
 
     def to_rdflib(self):
         g = Graph()

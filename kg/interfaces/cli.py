@@ -73,6 +73,8 @@ def cmd_ingest(args) -> int:
             print(f"failed: {path}: {reason}", file=sys.stderr)
         for path, reason in report.skipped:
             print(f"skipped: {path}: {reason}", file=sys.stderr)
+        for item in report.repaired:
+            print(f"repaired: {item}: removed what an interrupted ingest left half-written", file=sys.stderr)
     return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
 
 
@@ -111,12 +113,16 @@ def cmd_sparql(args) -> int:
     query = args.query if args.file is None else _read_open(args.file).read()
     kb = _open(args, read_only=True)
     with kb:
+        cap = kb.settings.sparql_max_rows if args.max_rows is None else args.max_rows
         try:
-            result = kb.sparql(query)
+            result = kb.sparql(query, max_rows=cap or None)
         except SparqlError as exc:
             raise CliError(f"SPARQL error: {exc}") from exc
         out = result.serialize(args.format)
         sys.stdout.write(out if out.endswith("\n") else out + "\n")
+        if result.truncated:
+            print(f"policykg: note: only the first {cap:,} rows are shown (the row cap); use --max-rows N "
+                  "(0: no cap), POLICYKG_SPARQL_MAX_ROWS, or LIMIT/OFFSET", file=sys.stderr)
     return 0
 
 
@@ -315,6 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("query", nargs="?", metavar="QUERY")
     s.add_argument("--file", metavar="F", help="read the query from a file")
     s.add_argument("--format", choices=FORMATS, default="table")
+    s.add_argument("--max-rows", type=int, metavar="N",
+                   help="return at most N rows, 0 for all (default: $POLICYKG_SPARQL_MAX_ROWS or 10000)")
     s.set_defaults(func=cmd_sparql)
 
     s = sub.add_parser("validate", help="check the graph against the SHACL shapes")

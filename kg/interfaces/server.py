@@ -1,123 +1,192 @@
 """The HTTP side: a SPARQL 1.1 Protocol endpoint at /sparql beside the Gradio
-app, and the background build that runs on first start."""
+app, and the background build that runs on first start.
+
+The endpoint only reads requests and writes replies: every query runs in a
+``kg.graph.worker.QueryPool`` (worker processes the server can kill, with a
+time limit and a row cap), after ``kg.graph.guard``'s checks. Requests are
+capped in size, must be UTF-8, and get CORS headers only for the origins in
+``settings.cors_origins``. Every refusal is a 4xx (or 502/503) with a one-line
+plain-text message; see README, "Endpoint security".
+"""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from kg.kb import KnowledgeBase
-from kg.graph.sparql import MEDIA_TYPES, SparqlError
+from kg.graph.sparql import MEDIA_TYPES, SparqlError, allowed_formats, negotiate  # noqa: F401 (re-exported)
+from kg.graph.worker import QueryPool, Reply
 
-_ACCEPT = [  # media type -> our format name, in order of preference for */*
-    ("application/sparql-results+json", "json"), ("application/json", "json"),
-    ("application/sparql-results+xml", "xml"), ("application/xml", "xml"), ("text/xml", "xml"),
-    ("text/csv", "csv"), ("text/tab-separated-values", "tsv"),
-    ("text/turtle", "turtle"), ("application/n-triples", "ntriples"), ("text/plain", "ntriples"),
-]
-_FORMAT_PARAM = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "turtle": "turtle", "ttl": "turtle",
-                 "ntriples": "ntriples", "nt": "ntriples"}
+TRUNCATED_HEADER = "X-Policykg-Truncated"
+ROW_LIMIT_HEADER = "X-Policykg-Row-Limit"
+BODY_FACTOR = 4  # a request body may be this many times the query limit (form encoding triples some bytes)
 
 
-def allowed_formats(kind: str) -> tuple[str, ...]:
-    """The result formats a query form can be serialised to, preferred first."""
-    if kind == "CONSTRUCT":
-        return ("turtle", "ntriples")
-    if kind == "ASK":
-        return ("json", "xml")
-    return ("json", "xml", "csv", "tsv")
+class _Refused(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
 
 
-def negotiate(accept: str | None, fmt_param: str | None, kind: str) -> str | None:
-    """Pick a result format from the ``format`` parameter or the Accept header.
+def _error(status: int, message: str, headers: dict | None = None) -> Response:
+    return PlainTextResponse(message + "\n", status_code=status, headers=headers)
 
-    None when nothing acceptable fits the query form (the caller answers 406).
-    A ``format`` that does not fit the query form is ignored, as clients such
-    as SPARQLWrapper send one whatever the query.
+
+def _parse_urlencoded(raw: bytes, what: str) -> list[tuple[str, str]]:
+    """``a=b&c=d`` pairs, percent-decoded as UTF-8; ``_Refused`` (400) for anything else."""
+    pairs = []
+    for part in raw.split(b"&"):
+        if not part:
+            continue
+        key, _, value = part.partition(b"=")
+        try:
+            pairs.append((unquote_to_bytes(key.replace(b"+", b" ")).decode("utf-8"),
+                          unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")))
+        except UnicodeDecodeError:
+            raise _Refused(400, f"the {what} is not valid UTF-8 (percent-encode the query as UTF-8)") from None
+    return pairs
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _Refused(413, f"the request body is {int(declared):,} bytes; this endpoint takes at most {limit:,}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _Refused(413, f"the request body is over {limit:,} bytes, the most this endpoint takes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    request._body = body  # Starlette reads a form from here
+    return body
+
+
+async def _query_request(request: Request, max_query_bytes: int) -> tuple[str, dict[str, str]]:
+    """The query and the other protocol parameters of a request; ``_Refused`` for anything wrong with it."""
+    raw_qs = request.scope.get("query_string", b"")
+    if len(raw_qs) > BODY_FACTOR * max_query_bytes:
+        raise _Refused(414, f"the URL is over {BODY_FACTOR * max_query_bytes:,} bytes; POST long queries")
+    pairs = _parse_urlencoded(raw_qs, "query string")
+    if request.method == "POST":
+        ctype, _, ctype_params = request.headers.get("content-type", "").partition(";")
+        ctype = ctype.strip().lower()
+        if ctype == "application/sparql-update":
+            raise _Refused(403, "SPARQL Update is not allowed: this endpoint is read-only")
+        if ctype == "application/sparql-query":
+            body = await _read_body(request, BODY_FACTOR * max_query_bytes)
+            charset = next((v.strip().strip('"') for k, _, v in (x.partition("=") for x in ctype_params.split(";"))
+                            if k.strip().lower() == "charset"), "utf-8")
+            try:
+                pairs.append(("query", body.decode(charset)))
+            except LookupError:
+                raise _Refused(415, f"unknown charset {charset!r}; send the query as UTF-8") from None
+            except UnicodeDecodeError:
+                raise _Refused(400, f"the request body is not valid {charset} text; send the query as UTF-8") from None
+        elif ctype == "application/x-www-form-urlencoded":
+            pairs += _parse_urlencoded(await _read_body(request, BODY_FACTOR * max_query_bytes), "request body")
+        elif ctype == "multipart/form-data":
+            await _read_body(request, BODY_FACTOR * max_query_bytes)
+            try:
+                form = await request.form(max_files=0, max_fields=100)
+            except Exception as exc:  # malformed multipart: the parser's own message
+                raise _Refused(400, f"cannot read the form: {exc}") from None
+            pairs += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+        elif not any(k == "query" for k, _ in pairs):
+            raise _Refused(415, f"unsupported Content-Type {ctype!r}: use application/sparql-query "
+                                "or application/x-www-form-urlencoded")
+    names = [k for k, _ in pairs]
+    if "update" in names:
+        raise _Refused(403, "SPARQL Update is not allowed: this endpoint is read-only")
+    queries = [v for k, v in pairs if k == "query"]
+    if len(queries) > 1:
+        raise _Refused(400, "more than one 'query' parameter")
+    if not queries or not queries[0].strip():
+        raise _Refused(400, "missing 'query' parameter")
+    query = queries[0]
+    size = len(query.encode("utf-8", "surrogatepass"))
+    if size > max_query_bytes:
+        raise _Refused(413, f"the query is {size:,} bytes; this endpoint takes queries of at most "
+                            f"{max_query_bytes:,} bytes (POLICYKG_SPARQL_MAX_QUERY_BYTES)")
+    return query, {k: v for k, v in pairs if k != "query"}
+
+
+class _Cors:
+    """CORS headers for the configured origins only (none by default; ``*`` allows any)."""
+
+    EXPOSE = f"{TRUNCATED_HEADER}, {ROW_LIMIT_HEADER}"
+
+    def __init__(self, origins):
+        self.any = "*" in origins
+        self.origins = {o.rstrip("/") for o in origins if o != "*"}
+
+    def headers(self, origin: str | None, preflight: bool = False) -> dict[str, str]:
+        out = {"Vary": "Origin"} if self.origins else {}
+        if origin and (self.any or origin.rstrip("/") in self.origins):
+            out["Access-Control-Allow-Origin"] = "*" if self.any else origin
+            out["Access-Control-Expose-Headers"] = self.EXPOSE
+            if preflight:
+                out.update({"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                            "Access-Control-Allow-Headers": "Accept, Content-Type",
+                            "Access-Control-Max-Age": "600"})
+        return out
+
+
+async def _wait(request: Request, pool: QueryPool, query: str, accept, fmt) -> Reply:
+    """The pool's reply, waited for without blocking the event loop; a client that goes away stops its query."""
+    gone = threading.Event()
+    future = asyncio.wrap_future(pool.submit(query, accept, fmt, gone.is_set))
+    while True:
+        done, _ = await asyncio.wait({future}, timeout=0.25)
+        if done:
+            return future.result()
+        if not gone.is_set() and await request.is_disconnected():
+            gone.set()
+
+
+def sparql_routes(app: FastAPI, kb_getter, settings=None) -> QueryPool:
+    """Add GET and POST /sparql (SPARQL 1.1 Protocol, query operation only) and /healthz to ``app``.
+
+    Queries run in a ``QueryPool`` made from ``settings`` (default: the knowledge
+    base's); it is returned, and kept as ``app.state.sparql_pool``.
     """
-    allowed = allowed_formats(kind)
-    if fmt_param:
-        fmt = _FORMAT_PARAM.get(fmt_param.lower()) or dict(_ACCEPT).get(fmt_param.lower())
-        if fmt in allowed:
-            return fmt
-    ranges = []
-    for i, part in enumerate((accept or "*/*").split(",")):
-        media, *params = [x.strip() for x in part.split(";")]
-        q = next((float(p[2:]) for p in params if p.startswith("q=") and _is_float(p[2:])), 1.0)
-        if q > 0:
-            ranges.append((-q, i, media.lower()))
-    for _, _, media in sorted(ranges):
-        if media == "*/*":
-            return allowed[0]
-        for m, fmt in _ACCEPT:
-            if fmt in allowed and (media == m or (media.endswith("/*") and m.startswith(media[:-1]))):
-                return fmt
-    return None
-
-
-def _is_float(s: str) -> bool:
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
-
-
-def _error(status: int, message: str) -> Response:
-    return PlainTextResponse(message + "\n", status_code=status)
-
-
-def sparql_routes(app: FastAPI, kb_getter) -> None:
-    """Add GET and POST /sparql (SPARQL 1.1 Protocol, query operation only) to ``app``."""
+    settings = settings or kb_getter().settings
+    pool = QueryPool(settings, kb_getter)
+    app.state.sparql_pool = pool
+    cors = _Cors(settings.cors_origins)
+    limits = {ROW_LIMIT_HEADER: str(pool.max_rows or 0)}
 
     async def handle(request: Request) -> Response:
-        params = dict(request.query_params)
-        query = params.get("query")
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if request.method == "POST":
-            if ctype == "application/sparql-update":
-                return _error(403, "SPARQL Update is not allowed: this endpoint is read-only")
-            if ctype == "application/sparql-query":
-                query = (await request.body()).decode("utf-8")
-            elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-                form = await request.form()
-                if "update" in form:
-                    return _error(403, "SPARQL Update is not allowed: this endpoint is read-only")
-                query = form.get("query", query)
-                params.update({k: v for k, v in form.items() if isinstance(v, str)})
-            elif query is None:
-                return _error(415, f"unsupported Content-Type {ctype!r}: use application/sparql-query "
-                                   "or application/x-www-form-urlencoded")
-        if "update" in params:
-            return _error(403, "SPARQL Update is not allowed: this endpoint is read-only")
-        if not query or not query.strip():
-            return _error(400, "missing 'query' parameter")
-        kb = kb_getter()
+        origin = request.headers.get("origin")
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": "GET, POST, OPTIONS", **cors.headers(origin, True)})
+        headers = cors.headers(origin)
         try:
-            result = kb.sparql(query)
-        except SparqlError as exc:
-            return _error(400, f"SPARQL error: {exc}")
-        fmt = negotiate(request.headers.get("accept"), params.get("format"), result.kind)
-        if fmt is None:
-            return _error(406, f"no acceptable result format for a {result.kind} query; "
-                               f"this endpoint offers {', '.join(MEDIA_TYPES[f] for f in allowed_formats(result.kind))}")
-        if result.kind == "CONSTRUCT":
-            body = result.graph.serialize(format="turtle" if fmt == "turtle" else "nt")
-        else:
-            body = result.serialize(fmt)
-        media = MEDIA_TYPES[fmt]
-        return Response(body, media_type=f"{media}; charset=utf-8", headers={"Access-Control-Allow-Origin": "*"})
+            query, params = await _query_request(request, settings.sparql_max_query_bytes)
+        except _Refused as exc:
+            return _error(exc.status, exc.message, headers)
+        reply = await _wait(request, pool, query, request.headers.get("accept"), params.get("format"))
+        if reply.status != 200:
+            return _error(reply.status, reply.message, headers)
+        if reply.kind != "ASK":
+            headers.update(limits, **{TRUNCATED_HEADER: "true" if reply.truncated else "false"})
+        return Response(reply.body, media_type=f"{reply.media}; charset=utf-8", headers=headers)
 
-    app.add_api_route("/sparql", handle, methods=["GET", "POST"], include_in_schema=True,
+    app.add_api_route("/sparql", handle, methods=["GET", "POST", "OPTIONS"], include_in_schema=True,
                       summary="SPARQL 1.1 Protocol query endpoint (read-only)")
 
     @app.get("/healthz")
-    def health():
-        return JSONResponse({"ok": True})
+    async def health():
+        return JSONResponse({"ok": True, "sparql": pool.status()})
+
+    return pool
 
 
 @dataclass

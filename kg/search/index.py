@@ -11,8 +11,10 @@ versions and document hashes they were built from.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
+import zipfile
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -24,6 +26,8 @@ from ingest.records import DocumentRecord
 from kg.search.embedders import Embedder, EmbedderSet
 from kg.search.lexical import BM25Index, tokenize
 from kg.search.vectors import VectorIndex, vector_indexes
+
+log = logging.getLogger(__name__)
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
 POOL = 50  # candidates taken from each ranking before fusion
@@ -105,6 +109,13 @@ class SearchIndex:
 
         Returns the number of sentences actually embedded.
         """
+        matrix, embedded = self.vectors_for(rec, previous)
+        self.write_vectors(rec.doc_id, matrix)
+        return embedded
+
+    def vectors_for(self, rec: DocumentRecord, previous: DocumentRecord | None) -> tuple[np.ndarray, int]:
+        """The vectors of ``rec``'s sentences (re-using ``previous``'s where the text is unchanged) and
+        how many sentences were embedded for them; nothing is written."""
         embedder = self.embedders.for_language(rec.language)
         texts = [passage_text(rec.quote(s)) for s in rec.sentences]
         known: dict[str, np.ndarray] = {}
@@ -118,9 +129,33 @@ class SearchIndex:
             self.embedded += len(missing)
         dim = embedder.dim if not known else len(next(iter(known.values())))
         matrix = np.stack([known[t] for t in texts]) if texts else np.zeros((0, dim), dtype=np.float32)
-        self._vec_path(rec.doc_id).parent.mkdir(parents=True, exist_ok=True)
-        np.save(self._vec_path(rec.doc_id), matrix.astype(np.float32))
-        return len(missing)
+        return matrix.astype(np.float32), len(missing)
+
+    def write_vectors(self, doc_id: str, matrix: np.ndarray) -> None:
+        """Replace a document's vector file whole (a crash leaves the old file or the new one)."""
+        path = self._vec_path(doc_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as fh:
+            np.save(fh, matrix.astype(np.float32))
+        tmp.replace(path)
+
+    def has_vectors(self, doc_id: str, sentences: int) -> bool:
+        """Whether a document's vector file is there, readable, with one row per sentence."""
+        try:
+            return np.load(self._vec_path(doc_id), mmap_mode="r").shape[0] == sentences
+        except (OSError, ValueError):
+            return False
+
+    def vector_ids(self) -> set[str]:
+        """Ids of the vector files on disk (committed documents or not)."""
+        folder = self.folder / "vectors"
+        return {p.name[: -len(".npy")] for p in folder.glob("*.npy")} if folder.is_dir() else set()
+
+    def clean_temporary(self) -> None:
+        folder = self.folder / "vectors"
+        for p in folder.glob("*.tmp") if folder.is_dir() else ():
+            p.unlink(missing_ok=True)
 
     def drop_document(self, doc_id: str) -> None:
         self._vec_path(doc_id).unlink(missing_ok=True)
@@ -169,7 +204,18 @@ class SearchIndex:
         (self.folder / "build.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False))
 
     def load(self) -> bool:
-        """Load the saved combined indexes; False if there are none yet."""
+        """Load the saved combined indexes; False if there are none yet, or they cannot be read
+        (an ingest stopped while writing them: the next ingest, or the repair on opening, rebuilds them)."""
+        try:
+            return self._load()
+        except Exception as exc:  # FAISS, bm25s and json each fail their own way on a half-written file
+            log.warning("the search index in %s cannot be read (%s: %s); it will be rebuilt",
+                        self.folder, type(exc).__name__, exc)
+            self._table, self._languages, self._rows, self._vectors = [], [], {}, {}
+            self._bm25 = BM25Index()
+            return False
+
+    def _load(self) -> bool:
         table = self.folder / "table.json"
         if not table.is_file():
             return False
@@ -222,9 +268,13 @@ class SearchIndex:
             for i, (rank, _) in ranking.items():
                 fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
         hits = []
-        for i in sorted(fused, key=lambda i: (-fused[i], i))[:k]:
+        for i in sorted(fused, key=lambda i: (-fused[i], i)):
+            if len(hits) == k:
+                break
             doc_id, si = self._table[i]
-            rec = records[doc_id]
+            rec = records.get(doc_id)
+            if rec is None or si >= len(rec.sentences):  # removed or rewritten by a running ingest
+                continue
             s = rec.sentences[si]
             d = dense.get(i)
             hits.append(Hit(
@@ -257,9 +307,12 @@ class PhraseVectors:
         self._embedder_name = index.embedders.name_for(self.language)
         self._cache: dict[str, np.ndarray] = {}
         if self.path.is_file():
-            with np.load(self.path, allow_pickle=False) as data:
-                if str(data["embedder"]) == self._embedder_name:
-                    self._cache = dict(zip(data["phrases"].tolist(), data["vectors"]))
+            try:
+                with np.load(self.path, allow_pickle=False) as data:
+                    if str(data["embedder"]) == self._embedder_name:
+                        self._cache = dict(zip(data["phrases"].tolist(), data["vectors"]))
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # a damaged cache is only a cache
+                self._cache = {}
 
     def __call__(self, phrases: list[str]) -> np.ndarray:
         missing = [p for p in dict.fromkeys(phrases) if p not in self._cache]
@@ -273,6 +326,8 @@ class PhraseVectors:
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         phrases = sorted(self._cache)
-        with open(self.path, "wb") as fh:
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with open(tmp, "wb") as fh:
             np.savez(fh, embedder=np.array(self._embedder_name), phrases=np.array(phrases),
                      vectors=np.stack([self._cache[p] for p in phrases]))
+        tmp.replace(self.path)
