@@ -110,7 +110,7 @@ def judge(item: dict, ans: Answer, score: Score) -> None:
     ok = ok and all(_value(v) in stated or (v in years and v in ans.answer) for v in values)
     if values:  # the answer leads with the figure asked for
         ok = ok and first_figure(ans.answer, years=bool(years)) in {_value(v) if v not in years else Decimal(v) for v in values}
-    score.figures_right += bool(ok and values)
+    score.figures_right += bool(ok)
     names = item.get("answer_text", [])
     ok = ok and all(t.lower() in ans.answer.lower() for t in names)
     if names and _WHO.search(item["question"]):  # and with the person asked for
