@@ -112,3 +112,19 @@ def shipped_kb(tmp_path_factory):
     assert not report.failed, report.failed
     yield kb
     kb.close()
+
+
+@pytest.fixture
+def cli(tmp_path, capsys, monkeypatch):
+    """Run the CLI in a fresh home with the hashing embedder: ``cli(*args) -> (exit code, stdout, stderr)``."""
+    from kg.interfaces.cli import main
+
+    monkeypatch.setenv("POLICYKG_EMBEDDER", "hash")
+    home = tmp_path / "home"
+
+    def run(*args):
+        code = main(["--home", str(home), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

@@ -15,19 +15,6 @@ from kg.interfaces.cli import build_parser, main
 from conftest import REPO
 
 
-@pytest.fixture
-def cli(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("POLICYKG_EMBEDDER", "hash")
-    home = tmp_path / "home"
-
-    def run(*args):
-        code = main(["--home", str(home), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
 def test_ingest_then_ask_json(cli, tiny_corpus):
     code, out, err = cli("ingest", str(tiny_corpus), "--json", "-q")
     assert code == 0

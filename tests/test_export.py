@@ -128,19 +128,6 @@ def test_a_read_only_knowledge_base_exports_and_a_bad_format_is_refused(built, m
     assert not (tmp_path / "x.xml").exists()
 
 
-@pytest.fixture
-def cli(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("POLICYKG_EMBEDDER", "hash")
-    home = tmp_path / "home"
-
-    def run(*args):
-        code = main(["--home", str(home), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
 def test_cli_writes_a_file_or_standard_output(cli, tiny_corpus, tmp_path):
     assert cli("ingest", str(tiny_corpus), "-q")[0] == 0
     out_file = tmp_path / "out" / "graph.trig"
