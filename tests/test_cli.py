@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from kg.interfaces.cli import build_parser, main
+from kg.interfaces.cli import build_parser
 
 from conftest import REPO
 

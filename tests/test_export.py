@@ -11,7 +11,7 @@ from rdflib.namespace import RDF
 from kg.graph.export import DEFAULT_FORMAT, FORMATS
 from kg.graph.namespaces import NIF, PKG, PREFIXES, PROV, QB, doc_graph, observation_iri
 from kg.graph.store import from_oxigraph_term
-from kg.interfaces.cli import build_parser, main
+from kg.interfaces.cli import build_parser
 
 DOCS = ("alpha", "beta", "gamma")
 RDFLIB_PARSER = {"turtle": "turtle", "trig": "trig", "nquads": "nquads", "ntriples": "nt", "jsonld": "json-ld"}
