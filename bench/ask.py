@@ -22,10 +22,7 @@ sys.path.insert(0, str(REPO))
 
 from kg import KnowledgeBase, Settings  # noqa: E402
 
-
-def percentile(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p * (len(values) - 1))))] if values else 0.0
+from benchlib import percentile  # noqa: E402
 
 
 def main() -> None:

@@ -25,14 +25,11 @@ sys.path.insert(0, str(REPO))
 
 from kg import KnowledgeBase, Settings  # noqa: E402
 
+from benchlib import percentile  # noqa: E402
+
 TABLES = [("城镇新增就业", {"period": 2026, "status": "target"}), ("new urban jobs", {"period": 2025, "status": "actual"}),
           ("城镇调查失业率", {"period": 2026, "status": "target"}), ("地区生产总值增长", {"period": 2026, "status": "target"}),
           ("一般公共预算收入", {})]
-
-
-def percentile(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p * (len(values) - 1))))] if values else 0.0
 
 
 def line(name: str, times: list[float]) -> str:

@@ -14,14 +14,10 @@ and what happened to the slow query. Figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import ast
 import collections
 import concurrent.futures
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,7 +27,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from benchlib import build_tiny, hash_env, percentile, running_app
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
 QUICK = [
@@ -41,11 +37,6 @@ QUICK = [
     "SELECT ?type (COUNT(*) AS ?n) WHERE { ?s a ?type } GROUP BY ?type ORDER BY DESC(?n) LIMIT 10",
     "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?label } LIMIT 100",
 ]
-
-
-def percentile(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p * (len(values) - 1))))] if values else 0.0
 
 
 def line(name: str, ms: list[float]) -> str:
@@ -80,22 +71,6 @@ def client(base: str, until: float, index: int) -> tuple[list[float], dict[int, 
     return times, dict(statuses)
 
 
-def build_tiny(home: Path) -> None:
-    """Ingest the tiny corpus of tests/conftest.py (read, not imported: bench/ingest.py would shadow ingest/)."""
-    tree = ast.parse((REPO / "tests" / "conftest.py").read_text(encoding="utf-8"))
-    found = {t.id: ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
-             for t in node.targets if isinstance(t, ast.Name) and t.id in ("TINY", "TINY_MANIFEST")}
-    TINY, TINY_MANIFEST = found["TINY"], found["TINY_MANIFEST"]
-    corpus = home.parent / "corpus"
-    corpus.mkdir(parents=True, exist_ok=True)
-    for name, text in TINY.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    (corpus / "manifest.csv").write_text(TINY_MANIFEST, encoding="utf-8")
-    env = dict(os.environ, POLICYKG_EMBEDDER="hash", POLICYKG_EMBEDDER_ZH="hash")
-    subprocess.run([sys.executable, "-m", "kg.interfaces.cli", "--home", str(home), "ingest", str(corpus), "-q"],
-                   cwd=REPO, env=env, check=True)
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--home", help="an existing knowledge base (default: the tiny test corpus, built in a temp dir)")
@@ -109,27 +84,7 @@ def main() -> None:
     else:
         home = Path(tempfile.mkdtemp(prefix="policykg-healthz-")) / "home"
         build_tiny(home)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, POLICYKG_EMBEDDER=os.environ.get("POLICYKG_EMBEDDER", "hash"),
-               POLICYKG_EMBEDDER_ZH=os.environ.get("POLICYKG_EMBEDDER_ZH", "hash"),
-               POLICYKG_SPARQL_TIMEOUT=str(args.timeout), GRADIO_ANALYTICS_ENABLED="False",
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    server = subprocess.Popen([sys.executable, "app.py", "--home", str(home), "--port", str(port), "--host",
-                               "127.0.0.1", "--no-build"], cwd=REPO, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                health = json.loads(urllib.request.urlopen(base + "/healthz", timeout=2).read())
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    sys.exit("the app did not start")
-                time.sleep(0.3)
+    with running_app(home, hash_env(POLICYKG_SPARQL_TIMEOUT=args.timeout)) as (base, health):
         print(f"app on {base}, knowledge base {home}; query workers: {health['sparql']}")
         for q in QUICK:  # warm: every worker has opened the graph once
             request(base + "/sparql", urllib.parse.urlencode({"query": q}).encode())
@@ -168,12 +123,6 @@ def main() -> None:
         else:
             print("slow query: no answer yet")
         print(f"query workers: {json.loads(urllib.request.urlopen(base + '/healthz', timeout=5).read())['sparql']}")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,20 @@ sparql_services        POLICYKG_SPARQL_SERVICES      none: endpoint IRIs a SERVI
                                                      with none, SERVICE is refused
 cors_origins           POLICYKG_CORS_ORIGINS         none: origins allowed to read /sparql from a browser
                                                      (comma-separated; ``*`` for any)
+sparql_server_url      POLICYKG_SPARQL_SERVER_URL    none: the SPARQL 1.1 server of the ``sparql`` store, when it
+                                                     has oxigraph's layout (<url>/query, /update, /store)
+sparql_query_url       POLICYKG_SPARQL_QUERY_URL     <server>/query: its SPARQL 1.1 Protocol query endpoint
+sparql_update_url      POLICYKG_SPARQL_UPDATE_URL    <server>/update: its SPARQL Update endpoint (used only
+                                                     without a graph store URL)
+sparql_store_url       POLICYKG_SPARQL_STORE_URL     <server>/store: its Graph Store HTTP Protocol endpoint
+sparql_user            POLICYKG_SPARQL_USER          none: HTTP basic authentication for the server
+sparql_password        POLICYKG_SPARQL_PASSWORD      none
+sparql_http_timeout    POLICYKG_SPARQL_HTTP_TIMEOUT  60 (seconds): longest wait for the server to answer
+sparql_union           POLICYKG_SPARQL_UNION         protocol: each query names every graph as its dataset;
+                                                     server: the server's default graph is their union already
+max_request_bytes      POLICYKG_MAX_REQUEST_BYTES    2000000: largest request body the app takes (the UI's
+                                                     calls; /sparql has its own cap), else 413
+max_upload_bytes       POLICYKG_MAX_UPLOAD_BYTES     100000000: largest file upload the app takes, else 413
 =====================  ============================  ==========================================
 """
 
@@ -100,6 +114,20 @@ class Settings:
     sparql_memory_mb: int = field(default_factory=lambda: _env_number("POLICYKG_SPARQL_MEMORY_MB", 2048))
     sparql_services: tuple[str, ...] = field(default_factory=lambda: _env_list("POLICYKG_SPARQL_SERVICES"))
     cors_origins: tuple[str, ...] = field(default_factory=lambda: _env_list("POLICYKG_CORS_ORIGINS"))
+    # the ``sparql`` store: the graph on a SPARQL 1.1 server (kg.graph.remote), read when the store is opened
+    sparql_server_url: str | None = field(default_factory=lambda: os.environ.get("POLICYKG_SPARQL_SERVER_URL"))
+    sparql_query_url: str | None = field(default_factory=lambda: os.environ.get("POLICYKG_SPARQL_QUERY_URL"))
+    sparql_update_url: str | None = field(default_factory=lambda: os.environ.get("POLICYKG_SPARQL_UPDATE_URL"))
+    sparql_store_url: str | None = field(default_factory=lambda: os.environ.get("POLICYKG_SPARQL_STORE_URL"))
+    sparql_user: str | None = field(default_factory=lambda: os.environ.get("POLICYKG_SPARQL_USER"))
+    sparql_password: str | None = field(default_factory=lambda: os.environ.get("POLICYKG_SPARQL_PASSWORD"),
+                                        repr=False)
+    sparql_http_timeout: float = field(
+        default_factory=lambda: _env_number("POLICYKG_SPARQL_HTTP_TIMEOUT", 60.0, float, 0.1))
+    sparql_union: str = field(default_factory=lambda: os.environ.get("POLICYKG_SPARQL_UNION", "protocol"))
+    # the web app's request-size caps (kg.interfaces.server.BodyLimit)
+    max_request_bytes: int = field(default_factory=lambda: _env_number("POLICYKG_MAX_REQUEST_BYTES", 2_000_000, int, 1))
+    max_upload_bytes: int = field(default_factory=lambda: _env_number("POLICYKG_MAX_UPLOAD_BYTES", 100_000_000, int, 1))
 
     def __post_init__(self):
         self.home = Path(self.home).expanduser()

@@ -6,10 +6,12 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS, XSD
 
 from kg.search.embedders import HashEmbedder
+from kg.graph.guard import QueryRefused
 from kg.graph.sparql import SparqlError
 from kg.graph.store import OxigraphStore
 from kg.registries import stores, vector_indexes
 from kg.search.vectors import FaissIndex, NumpyIndex
+from support.sparql_server import sparql_server  # noqa: F401  (a fixture: the server of the sparql store)
 
 EX = "http://example.org/"
 G1, G2 = URIRef(EX + "g1"), URIRef(EX + "g2")
@@ -17,14 +19,27 @@ A, B = URIRef(EX + "a"), URIRef(EX + "b")
 PREFIXES = {"ex": EX, "rdfs": str(RDFS)}
 
 
-def _stores(tmp_path):
-    """Every registered store, each opened under its own folder (the contract below holds for all)."""
-    return {name: (lambda name=name: stores.create(name, tmp_path / name)) for name in stores.names()}
+SPARQL_ENV = ("POLICYKG_SPARQL_SERVER_URL", "POLICYKG_SPARQL_QUERY_URL", "POLICYKG_SPARQL_UPDATE_URL",
+              "POLICYKG_SPARQL_STORE_URL", "POLICYKG_SPARQL_USER", "POLICYKG_SPARQL_PASSWORD",
+              "POLICYKG_SPARQL_UNION")
 
 
-@pytest.fixture(params=stores.names())
-def store_factory(request, tmp_path):
-    return _stores(tmp_path)[request.param]
+@pytest.fixture(params=[pytest.param(n, marks=pytest.mark.slow) if n == "sparql" else n for n in stores.names()])
+def store_factory(request, tmp_path, monkeypatch):
+    """Every registered store, each opened under its own folder (the contract below holds for all).
+
+    The ``sparql`` store keeps its graph on an ``oxigraph serve`` started for the session
+    (``tests/support/sparql_server.py``), emptied before each test; its URL reaches the store's
+    factory as it would from a user, through the environment.
+    """
+    name = request.param
+    if name == "sparql":
+        server = request.getfixturevalue("sparql_server")
+        server.clear()
+        for var in SPARQL_ENV:
+            monkeypatch.delenv(var, raising=False)
+        monkeypatch.setenv("POLICYKG_SPARQL_SERVER_URL", server.url)
+    return lambda: stores.create(name, tmp_path / name)
 
 
 def _load(store):
@@ -88,15 +103,31 @@ def test_syntax_errors_and_updates_are_refused(store_factory):
     s.close()
 
 
-def test_contents_persist_across_reopening(tmp_path):
-    for name, factory in _stores(tmp_path).items():
-        s = factory()
-        _load(s)
-        s.close()
-        again = factory()
-        assert again.triple_count() == 4, name
-        assert again.graphs() == {G1, G2}, name
-        again.close()
+def test_row_cap_and_service_refusal(store_factory):
+    s = store_factory()
+    _load(s)
+    capped = s.query("SELECT ?x ?p ?o WHERE { ?x ?p ?o }", max_rows=3)
+    assert len(capped.rows) == 3 and capped.truncated
+    exact = s.query("SELECT ?x ?p ?o WHERE { ?x ?p ?o }", max_rows=4)
+    assert len(exact.rows) == 4 and not exact.truncated
+    graph = s.query("CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }", max_rows=2)
+    assert len(graph.graph) == 2 and graph.truncated
+    with pytest.raises(QueryRefused, match="SERVICE"):
+        s.query("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+    with pytest.raises(QueryRefused, match="SERVICE"):
+        s.query("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+                services=["http://127.0.0.1:9/other"])
+    s.close()
+
+
+def test_contents_persist_across_reopening(store_factory):
+    s = store_factory()
+    _load(s)
+    s.close()
+    again = store_factory()
+    assert again.triple_count() == 4
+    assert again.graphs() == {G1, G2}
+    again.close()
 
 
 def test_an_oxigraph_store_can_be_read_while_another_instance_writes(tmp_path):
@@ -125,6 +156,8 @@ def test_vector_index_contract(cls, tmp_path):
     other.load(tmp_path / "v")
     assert list(other.search(m[7], 3)[0]) == list(ids)
     assert len(cls().search(m[0], 3)[0]) == 0  # an empty index finds nothing
+    other.add(m[:2])  # appended rows get the next ids
+    assert len(other) == 52 and set(other.search(m[1], 2)[0]) == {1, 51}
 
 
 def test_faiss_and_numpy_rank_identically():

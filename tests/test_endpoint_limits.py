@@ -12,8 +12,8 @@ them:
 - ``rdflib_server``: the endpoint alone (``sparql_routes`` under uvicorn) over
   the rdflib store, whose queries run on threads, not worker processes.
 
-Timing checks are generous bounds on real concurrency (a slow query and other
-requests at the same time), not benchmarks; ``bench/healthz.py`` measures.
+Concurrency is checked by order (what answered while a slow query ran), not by
+timing; ``bench/healthz.py`` measures latency.
 """
 
 from __future__ import annotations
@@ -166,9 +166,16 @@ def health(server: Server) -> dict:
 
 
 def timed(fn, *args, **kw):
+    """``fn``'s result and how long it took (seconds)."""
     start = time.perf_counter()
     out = fn(*args, **kw)
     return out, time.perf_counter() - start
+
+
+def finished(fn, *args, **kw):
+    """``fn``'s result and the moment it returned, to check what answered before what."""
+    out = fn(*args, **kw)
+    return out, time.monotonic()
 
 
 def assert_refusal(status_headers_body, status: int, *words: str) -> str:
@@ -268,24 +275,26 @@ def server(built, tmp_path_factory, dead_endpoint):
 def test_a_slow_query_is_stopped_while_healthz_and_other_queries_answer(server):
     before = wait_idle(server)["sparql"]
     with concurrent.futures.ThreadPoolExecutor(4) as ex:
-        slow = ex.submit(timed, sparql, server, SLOW)
+        started = time.monotonic()
+        slow = ex.submit(finished, sparql, server, SLOW)
         time.sleep(0.5)  # the slow query is running in a worker now
         assert health(server)["sparql"]["busy"] == 1
         probes = []
         for _ in range(3):
-            probes.append(("healthz", *timed(health, server)))
-            probes.append(("query", *timed(sparql, server, QUICK)))
+            probes.append(("healthz", *finished(health, server)))
+            probes.append(("query", *finished(sparql, server, QUICK)))
             time.sleep(0.3)
-        (status, headers, body), took = slow.result(timeout=TIME_LIMIT + 20)
-    for name, out, seconds in probes:
+        (status, headers, body), slow_done = slow.result(timeout=TIME_LIMIT + 20)
+    # Order, not speed (bench/healthz.py measures latency): every probe was answered while the slow
+    # query still held its worker.
+    for name, out, done in probes:
         if name == "healthz":
             assert out["ok"] is True
-            assert seconds < 1.0, (name, seconds)
         else:
             assert out[0] == 200 and json.loads(out[2])["boolean"] is True, out
-            assert seconds < 1.5, (name, seconds)
+        assert done < slow_done, (name, done - started, slow_done - started)
     text = assert_refusal((status, headers, body), 503, f"query timed out after {TIME_LIMIT} s")
-    assert TIME_LIMIT - 0.5 < took < TIME_LIMIT + 5, (took, text)
+    assert slow_done - started > TIME_LIMIT - 0.5, text  # it ran until the limit stopped it
     after = wait_idle(server)["sparql"]
     assert after["timeouts"] == before["timeouts"] + 1
     assert after["restarts"] >= before["restarts"] + 1  # the worker was killed and replaced
@@ -388,11 +397,11 @@ def test_oversized_queries_and_bodies_are_413(server):
     assert_alive(server)
 
 
-def raw_post(server: Server, headers: list[tuple[str, str]], body: bytes = b"") -> tuple[int, str]:
-    """(status, body text) of a POST /sparql written by hand, so that a body can be announced but not sent."""
+def raw_post(server: Server, headers: list[tuple[str, str]], body: bytes = b"", path: str = "/sparql") -> tuple[int, str]:
+    """(status, body text) of a POST written by hand, so that a body can be announced but not sent."""
     head = "".join(f"{k}: {v}\r\n" for k, v in [("Host", f"127.0.0.1:{server.port}"), *headers])
     with socket.create_connection(("127.0.0.1", server.port), timeout=30) as conn:
-        conn.sendall(f"POST /sparql HTTP/1.1\r\n{head}\r\n".encode() + body)
+        conn.sendall(f"POST {path} HTTP/1.1\r\n{head}\r\n".encode() + body)
         data = b""
         while b"\r\n\r\n" not in data or len(data.partition(b"\r\n\r\n")[2]) < _content_length(data):
             more = conn.recv(65536)
@@ -409,6 +418,47 @@ def _content_length(data: bytes) -> int:
         if name.strip().lower() == b"content-length":
             return int(value.strip())
     return 1 << 30
+
+
+def test_the_apps_own_request_bodies_are_capped(server):
+    """The UI's calls (2 MB by default) and file uploads (100 MB) have caps too, not only /sparql."""
+    status, text = raw_post(server, [("Content-Type", "application/json"), ("Content-Length", "2000001")],
+                            path="/gradio_api/queue/join")
+    assert status == 413 and "2,000,001 bytes" in text and "2,000,000" in text, text
+    status, text = raw_post(server, [("Content-Type", "multipart/form-data; boundary=x"),
+                                     ("Content-Length", "100000001")], path="/gradio_api/upload")
+    assert status == 413 and "100,000,000" in text, text
+    chunk = b"{" * 2_000_001
+    status, text = raw_post(server, [("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")],
+                            b"%x\r\n" % len(chunk) + chunk + b"\r\n0\r\n\r\n", path="/gradio_api/queue/join")
+    assert status == 413 and "request body is over 2,000,000 bytes" in text, text
+    # a small body is handed on whole: the UI still answers
+    status, _, body = http(server, "POST", "/gradio_api/run/sparql", data=json.dumps({"data": [QUICK]}).encode(),
+                           headers={"Content-Type": "application/json"})
+    assert status == 200 and b"boolean" in body, body[:300]
+    assert_alive(server)
+
+
+def test_the_ui_console_has_the_endpoints_limits(server):
+    """The SPARQL tab runs its queries in the endpoint's worker pool: row cap, time limit, guard."""
+    def console(query):
+        status, _, body = http(server, "POST", "/gradio_api/run/sparql", data=json.dumps({"data": [query]}).encode(),
+                               headers={"Content-Type": "application/json"}, timeout=TIME_LIMIT + 30)
+        assert status == 200, body[:300]
+        table, _, message = json.loads(body)["data"]
+        return table, message
+
+    table, message = console(CROSS)
+    assert len(table["data"]) == ROW_CAP and "row cap" in message, message
+    before = wait_idle(server)["sparql"]["timeouts"]
+    table, message = console(SLOW)
+    assert f"timed out after {TIME_LIMIT} s" in message, message
+    assert wait_idle(server)["sparql"]["timeouts"] == before + 1  # the pool stopped it, not the UI thread
+    _, message = console(NESTED)
+    assert "crashes the SPARQL engine" in message, message
+    table, message = console(DOCS)
+    assert len(table["data"]) == len(TINY) and "row cap" not in message
+    assert_alive(server)
 
 
 def test_the_cli_has_the_same_row_cap(built):
@@ -630,7 +680,7 @@ def test_the_rdflib_store_runs_queries_on_threads_with_the_same_limits(rdflib_se
     srv = rdflib_server
     assert health(srv)["sparql"]["mode"] == "thread"
     status, headers, body = sparql(srv, DOCS)
-    assert status == 200 and len(json.loads(body)["results"]["bindings"]) == len(TINY)
+    assert status == 200 and len(json.loads(body)["results"]["bindings"]) == len(TINY), body[:300]
     status, headers, body = sparql(srv, CROSS)
     assert status == 200 and headers["X-Policykg-Truncated"] == "true"
     assert len(json.loads(body)["results"]["bindings"]) == ROW_CAP
@@ -638,13 +688,12 @@ def test_the_rdflib_store_runs_queries_on_threads_with_the_same_limits(rdflib_se
     assert_refusal(sparql(srv, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }"), 400,
                    "SERVICE is disabled")
     with concurrent.futures.ThreadPoolExecutor(2) as ex:
-        slow = ex.submit(timed, sparql, srv, SLOW)
+        slow = ex.submit(finished, sparql, srv, SLOW)
         time.sleep(0.5)
-        probes = [timed(health, srv) for _ in range(3)]
-        (status, headers, body), took = slow.result(timeout=TIME_LIMIT + 20)
-    assert all(seconds < 1.0 for _, seconds in probes), probes
+        probes = [finished(health, srv) for _ in range(3)]
+        (status, headers, body), slow_done = slow.result(timeout=TIME_LIMIT + 20)
+    assert all(out["ok"] and done < slow_done for out, done in probes), probes  # answered meanwhile
     assert_refusal((status, headers, body), 503, f"timed out after {TIME_LIMIT} s")
-    assert took < TIME_LIMIT + 5
     deadline = time.monotonic() + 10  # the abandoned thread is stopped, and gives its slot back
     while health(srv)["sparql"]["threads_running"] and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from rdflib import BNode, Graph, Literal, Variable
+from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.query import Result
 
 FORMATS = ("table", "csv", "json", "xml", "tsv")
@@ -102,6 +102,33 @@ def reject_update(query: str) -> None:
             "SPARQL Update is not allowed: the graph is read-only and is rebuilt from the "
             "documents by `policykg ingest`"
         )
+
+
+def _json_term(cell: dict | None):
+    """An rdflib term from one SPARQL JSON results binding."""
+    if cell is None:
+        return None
+    kind, value = cell.get("type"), cell.get("value", "")
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    return Literal(value, lang=cell.get("xml:lang"), datatype=cell.get("datatype"))
+
+
+def parse_reply(body: bytes, media: str, truncated: bool = False) -> "QueryResult":
+    """Read an endpoint reply back into a ``QueryResult``: SPARQL JSON results (SELECT, ASK) or
+    N-Triples / Turtle (CONSTRUCT), as the worker pool answers them."""
+    if media == MEDIA_TYPES["json"]:
+        data = json.loads(body)
+        if "boolean" in data:
+            return QueryResult("ASK", boolean=bool(data["boolean"]))
+        names = list(data.get("head", {}).get("vars", []))
+        rows = [tuple(_json_term(b.get(v)) for v in names) for b in data.get("results", {}).get("bindings", [])]
+        return QueryResult("SELECT", vars=names, rows=rows, truncated=truncated)
+    graph = Graph()
+    graph.parse(data=body.decode("utf-8"), format="nt" if media == MEDIA_TYPES["ntriples"] else "turtle")
+    return QueryResult("CONSTRUCT", graph=graph, truncated=truncated)
 
 
 @dataclass

@@ -253,6 +253,16 @@ stores.register("oxigraph", lambda home, read_only=False: OxigraphStore(Path(hom
 stores.register("rdflib", lambda home, read_only=False: RdflibStore(Path(home) / "graph.nq", read_only=read_only))
 
 
+def _open_sparql(home, read_only=False):
+    """The graph on a SPARQL 1.1 server (``kg.graph.remote``; the URLs come from ``Settings``, i.e. the environment)."""
+    from kg.graph.remote import open_sparql_store
+
+    return open_sparql_store(home, read_only=read_only)
+
+
+stores.register("sparql", _open_sparql)
+
+
 def open_store(backend: str, home: Path, read_only: bool = False) -> TripleStore:
     """Open the named store under ``home`` (see ``stores``)."""
     return stores.create(backend, home, read_only=read_only)

@@ -54,7 +54,8 @@ from pathlib import Path
 from typing import Callable
 
 from kg.graph.guard import QueryRefused, check_query, service_endpoints
-from kg.graph.sparql import MEDIA_TYPES, QueryResult, SparqlError, allowed_formats, negotiate, reject_update
+from kg.graph.sparql import (MEDIA_TYPES, QueryResult, SparqlError, allowed_formats, negotiate, parse_reply,
+                             reject_update)
 
 __all__ = ["QueryPool", "Reply", "answer"]
 
@@ -318,6 +319,15 @@ class QueryPool:
             cancelled: Callable[[], bool] | None = None) -> Reply:
         """``submit(...).result()``."""
         return self.submit(query, accept, fmt, cancelled).result()
+
+    def result(self, query: str) -> QueryResult:
+        """Run ``query`` under the pool's limits (time, rows, guard) and read the reply back as a
+        ``QueryResult``, for callers in the app such as the UI's console. A refusal or a timeout
+        raises ``SparqlError`` with the endpoint's message."""
+        reply = self.run(query, accept=f"{MEDIA_TYPES['json']}, {MEDIA_TYPES['ntriples']};q=0.9")
+        if reply.status != 200:
+            raise SparqlError(reply.message)
+        return parse_reply(reply.body, reply.media, truncated=reply.truncated)
 
     def status(self) -> dict:
         """Counters for /healthz: mode, workers, busy (requests in progress), ready (idle workers),

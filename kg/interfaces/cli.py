@@ -302,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--embedder", help=f"{', '.join(embedders.names())} (default: minilm), "
                                       "or a sentence-transformers model path")
     p.add_argument("--vector-index", choices=vector_indexes.names(), help="vector index backend (default: faiss)")
+    p.add_argument("--sparql-server", metavar="URL",
+                   help="the SPARQL 1.1 server of --store sparql, with /query, /update and /store under it "
+                        "(default: $POLICYKG_SPARQL_SERVER_URL; see README, Configuration)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("ingest", help="build or update the graph and index from documents")
@@ -392,12 +395,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import os
+
+    from kg.graph.remote import RemoteStoreError
     from kg.graph.store import StoreLockedError
 
     args = build_parser().parse_args(argv)
+    if args.sparql_server:  # the sparql store's factory reads its server from the settings' environment
+        os.environ["POLICYKG_SPARQL_SERVER_URL"] = args.sparql_server
     try:
         return args.func(args)
-    except (CliError, StoreLockedError) as exc:
+    except (CliError, StoreLockedError, RemoteStoreError) as exc:
         print(f"policykg: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -189,6 +189,72 @@ def sparql_routes(app: FastAPI, kb_getter, settings=None) -> QueryPool:
     return pool
 
 
+class BodyLimit:
+    """ASGI middleware: request bodies over a cap are answered 413 with a one-line message, before
+    the app reads them. File uploads (paths ending in ``/upload``) have their own, larger cap; paths
+    under ``exempt`` (the SPARQL endpoint, which caps by query size) are passed through.
+
+    A declared Content-Length over the cap is refused at once; a body without one (chunked) is read
+    up to the cap and then handed on, or refused.
+    """
+
+    def __init__(self, app, max_bytes: int, max_upload_bytes: int, exempt=("/sparql",)):
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes
+        self.exempt = tuple(exempt)
+
+    def limit_for(self, path: str) -> int | None:
+        if path.startswith(self.exempt):
+            return None
+        return self.max_upload_bytes if path.rstrip("/").endswith("/upload") else self.max_bytes
+
+    async def __call__(self, scope, receive, send):
+        limit = self.limit_for(scope.get("path", "")) if scope["type"] == "http" else None
+        if limit is None:
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit():
+            if int(declared) > limit:
+                return await self._refuse(send, f"the request body is {int(declared):,} bytes; "
+                                                f"this app takes at most {limit:,} here")
+            return await self.app(scope, receive, send)
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return await self.app(scope, _replay([message]), send)
+            size += len(message.get("body", b""))
+            if size > limit:
+                return await self._refuse(send, f"the request body is over {limit:,} bytes, "
+                                                f"the most this app takes here")
+            chunks.append(message)
+            if not message.get("more_body"):
+                return await self.app(scope, _replay(chunks, receive), send)
+
+    @staticmethod
+    async def _refuse(send, message: str) -> None:
+        body = (message + "\n").encode("utf-8")
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _replay(messages: list, then=None):
+    """An ASGI ``receive`` that hands out ``messages`` first, then waits on ``then``."""
+    pending = list(messages)
+
+    async def receive():
+        if pending:
+            return pending.pop(0)
+        if then is None:
+            return {"type": "http.disconnect"}
+        return await then()
+
+    return receive
+
+
 @dataclass
 class BuildStatus:
     running: bool = False

@@ -24,7 +24,7 @@ from kg.interfaces import charts
 from kg.interfaces.present import (COMPARISON_COLUMNS, EXAMPLE_QUERIES, chat_text, citations_html, comparison_summary,
                                    comparison_table, document_html, entity_html, figure_bars, figure_indicators,
                                    indicator_choices, md_text, trace_html)
-from kg.interfaces.server import BackgroundBuild, sparql_routes
+from kg.interfaces.server import BackgroundBuild, BodyLimit, sparql_routes
 
 # Clicks (and Enter/space) on an element with a data-iri inside a chart reach Python as a
 # "click" event whose data is {"iri": ...} (see the module docstring).
@@ -72,8 +72,14 @@ def selected_index(evt: gr.SelectData) -> int | None:
     return evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
 
 
-def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Blocks:
-    """The Gradio interface over one knowledge base."""
+def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None, run_query=None) -> gr.Blocks:
+    """The Gradio interface over one knowledge base.
+
+    ``run_query(query) -> QueryResult`` runs the SPARQL console's queries; ``create_app`` passes the
+    endpoint's worker pool, so the console has the endpoint's time limit, row cap and guard.
+    Without it the console calls ``kb.sparql`` in-process.
+    """
+    run_query = run_query or kb.sparql
 
     def status_text() -> str:
         if build is None:
@@ -125,7 +131,7 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
 
     def run_sparql(query: str):
         try:
-            res = kb.sparql(query)
+            res = run_query(query)
         except SparqlError as exc:
             return pd.DataFrame(), None, f"**SPARQL error:** {md_text(exc)}"
         if res.kind == "ASK":
@@ -138,7 +144,9 @@ def build_ui(kb: KnowledgeBase, build: BackgroundBuild | None = None) -> gr.Bloc
         path = os.path.join(downloads, f"results-{name}.csv")  # one file per distinct query
         with open(path, "w", encoding="utf-8", newline="") as fh:
             fh.write(frame.to_csv(index=False) if res.kind != "SELECT" else res.serialize("csv"))
-        return frame, path, f"{len(frame)} row(s)"
+        note = (f" — only the first {len(frame):,} are shown: the result has more rows than the row cap "
+                "(POLICYKG_SPARQL_MAX_ROWS)" if res.truncated else "")
+        return frame, path, f"{len(frame)} row(s){note}"
 
     figure_cols = ["value", "unit", "metric", "indicator", "region", "period", "group", "qualifier", "status", "role", "doc",
                    "quote"]
@@ -436,9 +444,10 @@ def create_app(settings: Settings, build: bool = True, corpus=None):
     kb = KnowledgeBase(settings)
     builder = BackgroundBuild(kb, corpus) if build else None
     api = FastAPI(title="policykg")
-    sparql_routes(api, lambda: kb)
-    demo = build_ui(kb, builder)
-    app = gr.mount_gradio_app(api, demo, path="/")
+    pool = sparql_routes(api, lambda: kb)
+    demo = build_ui(kb, builder, run_query=pool.result)
+    app = gr.mount_gradio_app(api, demo, path="/", max_file_size=settings.max_upload_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, max_upload_bytes=settings.max_upload_bytes)
     if builder is not None:
         builder.start()
     return app, kb, builder
