@@ -7,10 +7,13 @@ setting                environment variable          default
 =====================  ============================  ==========================================
 home                   POLICYKG_HOME                 the user data dir, e.g. ~/.local/share/policykg
 store                  POLICYKG_STORE                oxigraph (or any name in ``kg.registries.stores``)
-embedder               POLICYKG_EMBEDDER             minilm (or: e5, hash, a sentence-transformers path)
+embedder               POLICYKG_EMBEDDER             minilm (or: e5, e5-nano, hash, a sentence-transformers path)
 embedder of a          POLICYKG_EMBEDDER_<LANG>      the language pack's ``embedder`` (Chinese: e5),
 language                                             else ``embedder``
-vector_index           POLICYKG_VECTOR_INDEX         faiss (or: numpy)
+(e5's workers)         POLICYKG_EMBEDDER_THREADS     the available cores: single-threaded e5 workers
+vector_index           POLICYKG_VECTOR_INDEX         faiss (exact, HNSW from 50,000 vectors), numpy, or
+                                                     qdrant (POLICYKG_QDRANT_URL, _API_KEY, _PREFIX;
+                                                     without a URL, local mode in the home)
 corpus                 POLICYKG_CORPUS               the corpus/ folder shipped beside app.py
 max_document_chars     POLICYKG_MAX_DOCUMENT_CHARS   2000000: a longer document is refused at ingest
 max_question_chars     POLICYKG_MAX_QUESTION_CHARS   2000: a longer question is refused by ``ask``

@@ -5,9 +5,9 @@ registry           entry point group           a factory is called as           
 =================  ==========================  ====================================  ======================
 ``languages``      ``policykg.languages``      ``PackClass()``                       en, zh
 ``readers``        ``policykg.readers``        (a ``Reader`` object is registered)   txt, md, html, pdf, docx
-``stores``         ``policykg.stores``         ``factory(home, read_only=False)``    oxigraph, rdflib
-``embedders``      ``policykg.embedders``      ``factory()``                         minilm, e5, hash
-``vector_indexes`` ``policykg.vector_indexes`` ``factory()``                         faiss, numpy
+``stores``         ``policykg.stores``         ``factory(home, read_only=False)``    oxigraph, rdflib, sparql
+``embedders``      ``policykg.embedders``      ``factory()``                         minilm, e5, e5-nano, hash
+``vector_indexes`` ``policykg.vector_indexes`` ``factory()``                         faiss, numpy, qdrant
 ``answer_kinds``   ``policykg.answer_kinds``   ``factory(answerer)`` (see kg.qa)     standard, figure
 =================  ==========================  ====================================  ======================
 

