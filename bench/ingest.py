@@ -21,9 +21,26 @@ by other processes competing for the CPUs, so compare it when the load average
 printed at the end is high. Peak memory is the process's peak resident set size
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) after each step; it only ever grows.
 
+``--goals`` measures instead the figures issue 15 sets goals for, each printed next to
+its goal (in fresh homes under a temporary folder; documents synthesised from the shipped
+texts, their figures varied per copy so that every document is distinct):
+
+- English and Chinese characters/s, end to end (read, parse, extract, embed, graph,
+  index; models loaded beforehand): a cold build of ``--en-copies`` copies of the shipped
+  English documents (8: about 210,000 characters), and of the shipped Chinese reports;
+  beside it the *embedding floor*, the same English sentences embedded in one call;
+- the pipeline without embedding (the hash embedder): characters per CPU-second;
+- one document edited among N (``--sizes``, default 40 and 1000): N short documents cut
+  from the shipped texts, built with the hash embedder, then one of them edited and
+  ingested again (median of ``--repeats``);
+- a re-ingest of 1,000 unchanged documents by ``policykg ingest`` as a subprocess: wall
+  time including start-up (median of ``--repeats``).
+
 Usage::
 
     python bench/ingest.py                                   # shipped corpus, minilm, oxigraph
+    python bench/ingest.py --goals                           # issue 15's figures and goals
+    python bench/ingest.py --goals --sizes 40,1000,10000     # ... with 10,000 documents too
     python bench/ingest.py --embedder hash --store rdflib
     python bench/ingest.py --extra ../shared/corpus-zh-provinces
 """
@@ -247,6 +264,187 @@ def run(args) -> dict:
         shutil.rmtree(work, ignore_errors=True)
 
 
+# -- issue 15: throughput and incremental costs, next to their goals ------------------------------
+
+GOALS = {"en": 18_000, "hash": 18_000, "noop": 1.0}
+
+
+def _vary(text: str, k: int) -> str:
+    """The text with every figure but years raised by ``k`` (copy ``k`` of a document)."""
+    import re
+
+    return re.sub(r"\d+", lambda m: m.group(0) if re.fullmatch(r"(?:19|20)\d\d", m.group(0)) or not k
+                  else str(int(m.group(0)) + k), text)
+
+
+def _manifest_rows(folder: Path) -> list[dict]:
+    import csv
+
+    with open(folder / "manifest.csv", encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _write_manifest(folder: Path, rows: list[dict], fields: list[str]) -> None:
+    import csv
+
+    with open(folder / "manifest.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def synth_language(src: Path, dst: Path, language: str, copies: int) -> Path:
+    """``copies`` copies of the shipped documents of one language, figures varied per copy."""
+    rows = _manifest_rows(src)
+    dst.mkdir(parents=True)
+    out = []
+    for k in range(copies):
+        for r in (r for r in rows if r.get("language") == language):
+            name = f"c{k:03d}_{r['file']}"
+            (dst / name).write_text(_vary((src / r["file"]).read_text(encoding="utf-8"), k), encoding="utf-8")
+            out.append({**r, "file": name})
+    _write_manifest(dst, out, list(rows[0]))
+    return dst
+
+
+def synth_small(src: Path, dst: Path, n: int, paragraphs: int = 4) -> Path:
+    """``n`` short documents (a title and a few paragraphs each) cut from the shipped texts; the
+    k-th round through them has its figures raised by k, so no two are the same."""
+    import re
+
+    rows = _manifest_rows(src)
+    pieces = []
+    for r in rows:
+        paras = [p for p in re.split(r"\n\s*\n|\n", (src / r["file"]).read_text(encoding="utf-8")) if p.strip()]
+        for i in range(1, len(paras), paragraphs):
+            body = paras[i : i + paragraphs]
+            if sum(map(len, body)) >= 300 and max(map(len, body)) >= 100:  # not page furniture alone
+                pieces.append((r, paras[0], body))
+    dst.mkdir(parents=True)
+    out = []
+    for j in range(n):
+        r, title, body = pieces[j % len(pieces)]
+        k = j // len(pieces)
+        name = f"d{j:05d}.txt"
+        (dst / name).write_text(_vary(title + "\n\n" + "\n\n".join(body), k) + "\n", encoding="utf-8")
+        out.append({**r, "file": name, "title": f"{_vary(r['title'], k)} ({j})"})
+    _write_manifest(dst, out, list(rows[0]))
+    return dst
+
+
+def _cold(folder: Path, home: Path, emb, store: str) -> dict:
+    from kg import KnowledgeBase, Settings
+
+    c0, t0 = cpu_seconds(), time.perf_counter()
+    kb = KnowledgeBase(Settings(home=home, store=store, embedder=emb.name), embedder=emb)
+    report = kb.ingest([folder])
+    kb.store.flush()
+    wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    chars = sum(len(r.text) for r in kb.records.values())
+    texts = [r.quote(s) for r in kb.records.values() for s in r.sentences]
+    kb.close()
+    if report.failed:
+        print(f"warning: {len(report.failed)} documents failed, e.g. {report.failed[0]}", file=sys.stderr)
+    return {"wall": wall, "cpu": cpu, "chars": chars, "docs": len(report.added), "texts": texts}
+
+
+def _edit_one(folder: Path, home: Path, emb, store: str, repeats: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of ingesting ``folder`` again after appending a sentence to one document."""
+    from kg import KnowledgeBase, Settings
+
+    target = sorted(folder.glob("*.txt"))[len(list(folder.glob("*.txt"))) // 2]
+    walls, cpus = [], []
+    for n in range(1, repeats + 1):
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(APPENDED.format(n=n))
+        kb = KnowledgeBase(Settings(home=home, store=store, embedder=emb.name), embedder=emb)
+        c0, t0 = cpu_seconds(), time.perf_counter()
+        rep = kb.ingest([folder])
+        walls.append(time.perf_counter() - t0)
+        cpus.append(cpu_seconds() - c0)
+        kb.close()
+        if len(rep.updated) != 1:
+            print(f"warning: an edit updated {len(rep.updated)} documents", file=sys.stderr)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def _noop_subprocess(folder: Path, home: Path, store: str, repeats: int) -> float:
+    """Median wall seconds of ``policykg ingest folder`` (a new process) with nothing changed."""
+    cmd = [sys.executable, "-c", "import sys; from kg.interfaces.cli import main; sys.exit(main())",
+           "--home", str(home), "--store", store, "--embedder", "hash", "ingest", "-q", str(folder)]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    walls = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+        walls.append(time.perf_counter() - t0)
+        if done.returncode != 0 or "added 0, updated 0" not in done.stdout:
+            print(f"warning: the no-change re-ingest said: {done.stdout.strip()} {done.stderr.strip()[-300:]}",
+                  file=sys.stderr)
+    return statistics.median(walls)
+
+
+def goals(args) -> list[tuple[str, str, str, str]]:
+    """Issue 15's measurements: (what, measured, goal, notes) rows."""
+    from kg.search import embedders
+
+    src = Path(args.corpus).resolve()
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    rows = []
+    work = Path(tempfile.mkdtemp(prefix="policykg-goals-"))
+    try:
+        emb, (t_emb, _), (t_spacy, _), _ = load_models(args.embedder, {"en", "zh"})
+        hashed = embedders.load("hash")
+        rows.append(("model load (not counted below)", f"{t_emb + t_spacy:.1f} s", "-",
+                     f"{emb.name} {t_emb:.1f} s, spaCy {t_spacy:.1f} s"))
+        en = synth_language(src, work / "en", "en", args.en_copies)
+        res = _cold(en, work / "home-en", emb, args.store)
+        c0, t0 = cpu_seconds(), time.perf_counter()
+        emb.embed_passages(res["texts"])
+        floor, floor_cpu = time.perf_counter() - t0, cpu_seconds() - c0
+        rows.append((f"English end to end ({emb.name})", f"{res['chars'] / res['wall']:,.0f} chars/s",
+                     f">= {GOALS['en']:,} chars/s",
+                     f"{res['chars']:,} chars, {res['docs']} docs: {res['wall']:.1f} s ({res['cpu']:.1f} cpu s); "
+                     f"embedding alone {floor:.1f} s ({floor_cpu:.1f} cpu s): {res['wall'] / floor:.1f}x the floor"))
+        zh = synth_language(src, work / "zh", "zh", 1)
+        res = _cold(zh, work / "home-zh", emb if args.zh_embedder is None else embedders.load(args.zh_embedder),
+                    args.store)
+        rows.append(("Chinese end to end", f"{res['chars'] / res['wall']:,.0f} chars/s", "-",
+                     f"{res['chars']:,} chars, {res['docs']} docs: {res['wall']:.1f} s ({res['cpu']:.1f} cpu s)"))
+        res = _cold(en, work / "home-en-hash", hashed, args.store)
+        rows.append(("English pipeline, hash embedder", f"{res['chars'] / res['cpu']:,.0f} chars/cpu-s",
+                     f">= {GOALS['hash']:,} chars/cpu-s", f"{res['wall']:.1f} s, {res['cpu']:.1f} cpu s"))
+        for n in sizes:
+            folder = synth_small(src, work / f"small{n}", n)
+            home = work / f"home{n}"
+            built = _cold(folder, home, hashed, args.store)
+            wall, cpu = _edit_one(folder, home, hashed, args.store, args.repeats)
+            rows.append((f"one document edited among {n:,}", f"{wall:.2f} s", "about one document's cost",
+                         f"{cpu:.2f} cpu s; cold build of the {n:,}: {built['wall']:.0f} s (hash embedder)"))
+            if n == 1000:
+                noop = _noop_subprocess(folder, home, args.store, args.repeats)
+                rows.append(("no-change re-ingest of 1,000 (subprocess)", f"{noop:.2f} s", f"< {GOALS['noop']:.0f} s",
+                             "`policykg ingest DIR` wall time, start-up included"))
+            shutil.rmtree(home, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def print_goals(rows) -> None:
+    print("policykg ingest benchmark: issue 15 goals")
+    print(f"  python    {platform.python_version()} on {platform.platform()}, {os.cpu_count()} CPUs; "
+          f"policykg {policykg_version()}")
+    print(f"  load average at the end: {load_average()} (other processes slow the wall-clock figures)")
+    print()
+    table = [("measure", "measured", "goal", "notes")] + rows
+    widths = [max(len(r[i]) for r in table) for i in range(3)]
+    for i, r in enumerate(table):
+        print("  ".join(r[j].ljust(widths[j]) for j in range(3)) + "  " + r[3])
+        if i == 0:
+            print("  ".join("-" * w for w in widths) + "  " + "-" * 5)
+
+
 def fmt_num(v, digits=2) -> str:
     if v is None:
         return "-"
@@ -300,6 +498,10 @@ def main(argv=None) -> int:
     p.add_argument("--edit", metavar="FILE", help="the document to append a sentence to (default: the first .txt/.md of --corpus)")
     p.add_argument("--repeats", type=int, default=3, help="runs of each re-ingest step; the median is shown (default 3)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
+    p.add_argument("--goals", action="store_true", help="measure issue 15's figures instead, next to their goals")
+    p.add_argument("--sizes", default="40,1000", help="--goals: corpus sizes for the one-document edit (default 40,1000)")
+    p.add_argument("--en-copies", type=int, default=8, help="--goals: copies of the English documents (default 8)")
+    p.add_argument("--zh-embedder", help="--goals: embedder of the Chinese build (default: --embedder)")
     args = p.parse_args(argv)
     if args.repeats < 1:
         p.error("--repeats must be at least 1")
@@ -307,6 +509,9 @@ def main(argv=None) -> int:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import kg  # noqa: F401 - the package imports (rdflib, pyoxigraph, spaCy...) come before the baseline RSS
 
+    if args.goals:
+        print_goals(goals(args))
+        return 0
     res = run(args)
     if args.json:
         print(json.dumps({k: v for k, v in res.items() if k != "rows"}

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark RDF store backends on a synthetic statistical knowledge graph.
 
-Compares, on data shaped like the policykg graph (a region hierarchy, SKOS
-indicators, RDF Data Cube observations derived from NIF sentences, one named
-graph per document):
+Compares, on data shaped like the policykg graph (a region hierarchy with its
+materialised closure, SKOS indicators, RDF Data Cube observations derived from
+NIF sentences, one named graph per document):
 
 * ``rdflib``      -- rdflib's default in-memory store, ``rdflib.Dataset()``;
 * ``oxrdflib``    -- Oxigraph behind the rdflib API, ``rdflib.Dataset(store="Oxigraph")``;
@@ -11,33 +11,43 @@ graph per document):
 * ``pyox-disk``   -- ``pyoxigraph.Store(path)`` on disk (RocksDB) in a temp dir.
 
 For every size the data set is generated once (deterministically, from
-``--seed``) as an N-Quads file, and every backend loads that file in its own
-subprocess, so that the peak RSS reported is that backend's alone:
+``--seed``) as an N-Quads file. The gazetteer graph holds ``skos:broader``
+links and the ``pkg:withinRegion`` closure computed from them by
+``kg.graph.rdf_regions.region_closure``, the function ``kg.build`` uses for the
+real region graph. The in-memory backends load, query and insert in one
+subprocess each; ``pyox-disk`` in three (load; query, on the store reopened
+read-only as the SPARQL endpoint reads it; insert), so that the memory of
+loading and the memory of answering are measured apart:
 
 * rdflib / oxrdflib: ``Dataset.parse(path, format="nquads" / "ox-nquads")``;
-* pyoxigraph:        ``Store.bulk_load(path=..., format=RdfFormat.N_QUADS)``.
+* pyox-mem:          ``Store.bulk_load(path=..., format=RdfFormat.N_QUADS)``;
+* pyox-disk:         ``Store.bulk_load`` of ``--load-chunk`` lines at a time, then ``optimize()``.
 
-Columns of the table:
+The first table compares the backends: load time and rate, peak RSS of the
+load, resident memory while answering, the lookup, the province aggregate and
+the old join (medians), row counts, and quads per second inserted through the
+Python API (``--add-docs`` documents, one ``Dataset.addN`` / ``Store.extend``
+call each). The second table lists every query shape with p50 and p95 over up
+to ``--repeats`` runs, next to the goals of issue 15 (lookup < 20 ms, region
+aggregate < 100 ms, < 1 GB resident while answering):
 
-* ``load s`` / ``triples/s``  -- wall time of that load, and quads loaded per second;
-* ``dRSS MB``                 -- peak RSS (VmHWM, after load and queries) minus the
-                                 RSS of the process just before loading;
-* ``lookup s`` / ``join s``   -- median wall time of ``--repeats`` runs of each query,
-                                 results fully consumed (for oxrdflib that includes
-                                 converting them to rdflib terms);
-* ``lookup rows`` / ``join rows`` -- result sizes; they must agree across backends;
-* ``add q/s``                 -- quads per second when inserting ``--add-docs`` extra
-                                 documents through the Python API, one call per document
-                                 (``Dataset.addN`` / ``Store.extend``), as an ingest
-                                 pipeline does; term construction is not timed.
+* ``lookup``       -- one indicator's figures in one county, with their sentences;
+* ``province``     -- count and average of one indicator's figures of one year in a
+                      province and every region under it (``path``: ``skos:broader*``;
+                      ``closure``: ``pkg:withinRegion``; ``hash``: the closure in
+                      sub-SELECTs that Oxigraph joins by hashing);
+* ``by-province``  -- the same for every province, GROUP BY over the hierarchy;
+* ``join``         -- the older county -> prefecture -> province two-hop join.
 
-A query run that exceeds ``--timeout`` seconds kills that backend's subprocess
-and the cell reads ``timeout >N s``.
+Results must agree across backends and across the shapes of one query. A run
+that exceeds ``--timeout`` seconds kills that backend's subprocess and the
+cell reads ``timeout >N s``. Above ``--memory-max`` quads only pyox-disk runs.
 
 Usage::
 
-    python bench/stores.py                       # 100k and 1M triples, all backends
-    python bench/stores.py --triples 20000 --backends rdflib pyox-mem
+    python bench/stores.py                       # 100k and 1M quads, all backends
+    python bench/stores.py --triples 1M 10M      # 10M: pyox-disk only (~15 min on 2 cores)
+    python bench/stores.py --triples 50k --backends rdflib pyox-mem --queries lookup province/path
 """
 
 from __future__ import annotations
@@ -61,6 +71,12 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+# The closure the real graph materialises when it loads the gazetteer (imports no RDF library).
+from kg.graph.rdf_regions import WITHIN_REGION, region_closure  # noqa: E402
+
 BACKENDS = ("rdflib", "oxrdflib", "pyox-mem", "pyox-disk")
 
 # --------------------------------------------------------------------------- #
@@ -79,6 +95,7 @@ NIF = "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#"
 DCT = "http://purl.org/dc/terms/"
 FOAF = "http://xmlns.com/foaf/0.1/"
 EX = "http://example.org/policykg#"
+PKG = "https://policykg.org/ns#"
 ID = "http://example.org/policykg/id/"
 
 PREFIXES = f"""\
@@ -92,6 +109,7 @@ PREFIX prov: <{PROV}>
 PREFIX nif: <{NIF}>
 PREFIX dcterms: <{DCT}>
 PREFIX ex: <{EX}>
+PREFIX pkg: <{PKG}>
 """
 
 N_PROVINCES = 34
@@ -155,9 +173,11 @@ class Generator:
         self.indicator_unit = [rng.choice(UNITS) for _ in range(N_INDICATORS)]
         self.doc_no = 0
         self.obs_no = 0
+        self.closure_quads = 0
 
     def reference_quads(self):
         g = self.gazetteer_graph
+        broader = []  # (child, parent) region IRIs
         for code in self.provinces:
             s = iri(region_iri("province", code))
             yield (s, A, iri(EX + "Province"), g)
@@ -167,11 +187,20 @@ class Generator:
             yield (s, A, iri(EX + "Prefecture"), g)
             yield (s, iri(RDFS + "label"), lit(f"Prefecture {code}", lang="en"), g)
             yield (s, iri(SKOS + "broader"), iri(region_iri("province", code[:2])), g)
+            broader.append((s[1], region_iri("province", code[:2])))
         for code in self.counties:
             s = iri(region_iri("county", code))
             yield (s, A, iri(EX + "County"), g)
             yield (s, iri(RDFS + "label"), lit(f"County {code}", lang="en"), g)
             yield (s, iri(SKOS + "broader"), iri(region_iri("prefecture", code[:4])), g)
+            broader.append((s[1], region_iri("prefecture", code[:4])))
+        # pkg:withinRegion, the region itself or one above it: the closure kg.build writes into the
+        # real region graph (kg.graph.rdf_regions), computed by the same function.
+        regions = [region_iri("province", c) for c in self.provinces]
+        closure = region_closure(broader, regions)
+        self.closure_quads = len(closure)
+        for r, a in closure:
+            yield (iri(r), iri(WITHIN_REGION), iri(a), g)
         scheme = iri(f"{ID}scheme/indicators")
         yield (scheme, A, iri(SKOS + "ConceptScheme"), g)
         for i in range(N_INDICATORS):
@@ -290,9 +319,11 @@ def write_dataset(path: Path, target: int, seed: int) -> dict:
         "quads": n,
         "documents": gen.doc_no,
         "observations": gen.obs_no,
+        "closure": gen.closure_quads,
         "indicator": indicator_iri(QUERY_INDICATOR),
         "year": QUERY_YEAR,
         "county": county,
+        "province": region_iri("province", county.rsplit("-", 1)[-1][:2]),
     }
 
 
@@ -336,18 +367,130 @@ ORDER BY ?province
 """
 
 
-def lookup_query(meta: dict) -> str:
-    return PREFIXES + f"""
-SELECT ?obs ?value ?text
-WHERE {{
-  ?obs sdmx-dimension:refArea <{meta['county']}> ;
+def _lookup_patterns(meta: dict) -> str:
+    return f"""?obs sdmx-dimension:refArea <{meta['county']}> ;
        ex:indicator <{meta['indicator']}> ;
        ex:value ?value ;
        prov:wasDerivedFrom ?sentence .
-  ?sentence nif:anchorOf ?text .
+  ?sentence nif:anchorOf ?text ."""
+
+
+def lookup_query(meta: dict) -> str:
+    """The analyst's lookup: one indicator's figures in one county, with the sentence they come from."""
+    return PREFIXES + f"""
+SELECT ?obs ?value ?text
+WHERE {{
+  {_lookup_patterns(meta)}
 }}
 ORDER BY ?obs
 """
+
+
+def lookup_graph_query(meta: dict) -> str:
+    """The lookup inside ``GRAPH ?g``: all its patterns in one named graph (a document's), so that
+    after the first one Oxigraph reads the graph-first indexes with the graph bound."""
+    return PREFIXES + f"""
+SELECT ?obs ?value ?text
+WHERE {{ GRAPH ?g {{
+  {_lookup_patterns(meta)}
+}} }}
+ORDER BY ?obs
+"""
+
+
+def _figures(meta: dict) -> str:
+    return f"""?obs ex:indicator <{meta['indicator']}> ;
+       sdmx-dimension:refPeriod "{meta['year']}"^^xsd:gYear ;
+       sdmx-dimension:refArea ?place ;
+       ex:value ?value ."""
+
+
+def _selections(meta: dict, region: str) -> str:
+    """The three selections of the aggregate as sub-SELECTs of ``?obs``. Oxigraph joins sub-SELECTs
+    by hashing (each is one index range scan, ~0.4 us a quad), where it joins triple patterns by
+    looking each binding up (a random read, ~40 us at 10M quads): the region's ~34k figures, the
+    year's ~52k and the indicator's ~109k scanned and hashed beat ~34k lookups."""
+    return f"""{{ SELECT ?obs WHERE {{ {region} ?obs sdmx-dimension:refArea ?place }} }}
+  {{ SELECT ?obs WHERE {{ ?obs sdmx-dimension:refPeriod "{meta['year']}"^^xsd:gYear }} }}
+  {{ SELECT ?obs WHERE {{ ?obs ex:indicator <{meta['indicator']}> }} }}"""
+
+
+def province_query(meta: dict, shape: str) -> str:
+    """The region-hierarchy aggregate: count and average of one indicator's figures of one year in a
+    province and every region under it. ``path`` walks ``skos:broader*`` (the shape
+    kg.graph.observations used before); ``closure`` joins the materialised ``pkg:withinRegion``
+    once, from the province (about a hundred regions) to their figures; ``hash`` does that in
+    sub-SELECTs that Oxigraph hash-joins."""
+    if shape == "path":
+        return PREFIXES + f"""
+SELECT (COUNT(?obs) AS ?n) (AVG(?value) AS ?avgValue)
+WHERE {{
+  {_figures(meta)}
+  ?place skos:broader* <{meta['province']}> .
+}}
+"""
+    if shape == "closure":
+        return PREFIXES + f"""
+SELECT (COUNT(?obs) AS ?n) (AVG(?value) AS ?avgValue)
+WHERE {{
+  ?place pkg:withinRegion <{meta['province']}> .
+  {_figures(meta)}
+}}
+"""
+    return PREFIXES + f"""
+SELECT (COUNT(?obs) AS ?n) (AVG(?value) AS ?avgValue)
+WHERE {{
+  {_selections(meta, f"?place pkg:withinRegion <{meta['province']}> .")}
+  ?obs ex:value ?value .
+}}
+"""
+
+
+def by_province_query(meta: dict, shape: str) -> str:
+    """The same aggregate for every province at once: GROUP BY over the hierarchy."""
+    if shape == "hash":
+        return PREFIXES + f"""
+SELECT ?province (COUNT(?obs) AS ?n) (AVG(?value) AS ?avgValue)
+WHERE {{
+  {{ SELECT ?obs WHERE {{ ?obs sdmx-dimension:refPeriod "{meta['year']}"^^xsd:gYear }} }}
+  {{ SELECT ?obs WHERE {{ ?obs ex:indicator <{meta['indicator']}> }} }}
+  ?obs sdmx-dimension:refArea ?place ; ex:value ?value .
+  ?place pkg:withinRegion ?province .
+  ?province a ex:Province .
+}}
+GROUP BY ?province
+ORDER BY ?province
+"""
+    up = "pkg:withinRegion" if shape == "closure" else "skos:broader*"
+    return PREFIXES + f"""
+SELECT ?province (COUNT(?obs) AS ?n) (AVG(?value) AS ?avgValue)
+WHERE {{
+  {_figures(meta)}
+  ?place {up} ?province .
+  ?province a ex:Province .
+}}
+GROUP BY ?province
+ORDER BY ?province
+"""
+
+
+# name -> (shape, query builder, numeric columns, goal in ms or None). "before" shapes walk
+# skos:broader*, "after" ones use the materialised closure; the goals are those of issue 15.
+# OXIGRAPH_SHAPES are written for Oxigraph's planner; rdflib evaluates them by nested loops over
+# whole sub-results (at 1M quads: lookup/graph 281 s, the hash shapes over 300 s), so rdflib skips them.
+OXIGRAPH_SHAPES = ("lookup/graph", "province/hash", "by-province/hash")
+QUERIES = {
+    "lookup": ("as written (union graph)", lookup_query, (1,), 20),
+    "lookup/graph": ("GRAPH ?g { ... }", lookup_graph_query, (1,), 20),
+    "province/path": ("before: skos:broader*", lambda m: province_query(m, "path"), (1,), None),
+    "province/closure": ("after: withinRegion join", lambda m: province_query(m, "closure"), (1,), None),
+    "province/hash": ("after: withinRegion, hash", lambda m: province_query(m, "hash"), (1,), 100),
+    "by-province/path": ("before: skos:broader*", lambda m: by_province_query(m, "path"), (2,), None),
+    "by-province/closure": ("after: withinRegion join", lambda m: by_province_query(m, "closure"), (2,), None),
+    "by-province/hash": ("after: withinRegion, hash", lambda m: by_province_query(m, "hash"), (2,), 100),
+    "join": ("two skos:broader hops (old)", join_query, (2,), None),
+}
+GOAL_RSS_MB = 1024
 
 
 # --------------------------------------------------------------------------- #
@@ -403,10 +546,24 @@ def fingerprint(rows, numeric_cols=()) -> str:
     return h.hexdigest()[:12]
 
 
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    v = sorted(values)
+    return v[max(0, min(len(v) - 1, -(-len(v) * q // 100) - 1))] if q > 0 else v[0]
+
+
+IN_MEMORY = ("rdflib", "oxrdflib", "pyox-mem")
+
+
 def worker(args) -> None:
+    """One backend, one phase, in this process. ``pyox-disk`` runs its phases in separate processes
+    (``load``: bulk load and compact; ``query``: the store reopened read-only, as the endpoint
+    reads it, so that the resident memory measured is that of answering; ``add``: reopened for
+    writing); the in-memory backends run ``all`` in one process (their data is their memory)."""
     meta = json.loads(Path(args.meta).read_text())
     backend = args.worker
     data = args.data
+    phase = args.phase
     import gc
 
     if backend in ("rdflib", "oxrdflib"):
@@ -444,16 +601,28 @@ def worker(args) -> None:
     else:
         import pyoxigraph as ox
 
-        store_dir = None
-        if backend == "pyox-disk":
-            store_dir = args.store_dir
-            store = ox.Store(store_dir)
-        else:
+        store_dir = args.store_dir if backend == "pyox-disk" else None
+        if store_dir is None:
             store = ox.Store()
+        elif phase == "query":
+            store = ox.Store.read_only(store_dir)
+        else:
+            store = ox.Store(store_dir)
 
         def load():
-            store.bulk_load(path=data, format=ox.RdfFormat.N_QUADS)
+            if store_dir is None or args.load_chunk <= 0:
+                store.bulk_load(path=data, format=ox.RdfFormat.N_QUADS)
+            else:
+                # bulk_load sorts what it is given in memory before writing it out (about 1 GB at 1M
+                # quads, 1.8 GB at 10M in one call): chunks of lines keep the peak flat.
+                with open(data, "rb") as f:
+                    while True:
+                        chunk = b"".join(itertools.islice(f, args.load_chunk))
+                        if not chunk:
+                            break
+                        store.bulk_load(chunk, format=ox.RdfFormat.N_QUADS)
             if store_dir:
+                store.optimize()  # compact the many files the bulk loads wrote
                 store.flush()
 
         def count():
@@ -476,35 +645,43 @@ def worker(args) -> None:
             store.extend(batch)
 
     gc.collect()
-    baseline = proc_status_kb("VmRSS")
-    hwm_reset = reset_peak_rss()
-    send(event="start", phase="load", baseline_kb=baseline, hwm_reset=hwm_reset)
-    t0 = time.perf_counter()
-    load()
-    t_load = time.perf_counter() - t0
-    n = count()
-    send(event="done", phase="load", seconds=t_load, quads=n)
+    if phase in ("all", "load"):
+        baseline = proc_status_kb("VmRSS")
+        hwm_reset = reset_peak_rss()
+        send(event="start", phase="load", baseline_kb=baseline, hwm_reset=hwm_reset)
+        t0 = time.perf_counter()
+        load()
+        t_load = time.perf_counter() - t0
+        n = count()
+        send(event="done", phase="load", seconds=t_load, quads=n, rss_kb=proc_status_kb("VmRSS"))
 
-    for name, q, numeric in (("lookup", lookup_query(meta), (1,)),
-                             ("join", join_query(meta), (2,))):
-        times = []
-        rows = None
-        for r in range(args.repeats):
-            send(event="start", phase=name, run=r)
-            t0 = time.perf_counter()
-            rows = run(q)
-            times.append(time.perf_counter() - t0)
-            send(event="progress", phase=name, run=r, seconds=times[-1])
-            # A very slow query is not repeated: its median would blow the time budget.
-            if sum(times) > args.repeat_budget:
-                break
-        send(event="done", phase=name, seconds=statistics.median(times), runs=len(times),
-             rows=len(rows), fingerprint=fingerprint(rows, numeric),
-             total_n=sum(int(_row_key(r)[3]) for r in rows) if name == "join" else None)
+    if phase in ("all", "query"):
+        send(event="start", phase="answer", rss_kb=proc_status_kb("VmRSS"))
+        for name, (shape, build, numeric, goal) in QUERIES.items():
+            if name not in args.queries:
+                continue
+            if backend == "rdflib" and name in OXIGRAPH_SHAPES:
+                send(event="skip", phase=name, why="skipped (Oxigraph shape)")
+                continue
+            q = build(meta)
+            times = []
+            rows = None
+            for r in range(args.repeats):
+                send(event="start", phase=name, run=r)
+                t0 = time.perf_counter()
+                rows = run(q)
+                times.append(time.perf_counter() - t0)
+                send(event="progress", phase=name, run=r, seconds=times[-1])
+                # A very slow query is not repeated: its median would blow the time budget.
+                if sum(times) > args.repeat_budget:
+                    break
+            send(event="done", phase=name, seconds=statistics.median(times), p95=percentile(times, 95),
+                 runs=len(times), rows=len(rows), fingerprint=fingerprint(rows, numeric),
+                 total_n=sum(int(_row_key(r)[3]) for r in rows) if name == "join" else None)
+        # resident memory while answering: now, and the peak of this process (VmHWM)
+        send(event="peak", phase="peak", rss_kb=proc_status_kb("VmRSS"))
 
-    send(event="peak", phase="peak")  # hwm after load + queries
-
-    if args.add_docs > 0:
+    if phase in ("all", "add") and args.add_docs > 0:
         docs = extra_documents(args.seed, args.add_docs)
         batches = [make_batch(d) for d in docs]
         n_add = sum(len(b) for b in batches)
@@ -522,13 +699,13 @@ def worker(args) -> None:
 # --------------------------------------------------------------------------- #
 
 
-def run_backend(args, backend: str, data: Path, meta_path: Path, tmp: Path) -> dict:
-    """Run one backend in a subprocess; returns the collected results."""
-    store_dir = tmp / f"store-{backend}"
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", backend,
+def run_phase(args, backend: str, phase: str, data: Path, meta_path: Path, store_dir: Path) -> dict:
+    """Run one phase of one backend in a subprocess; returns the collected results."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", backend, "--phase", phase,
            "--data", str(data), "--meta", str(meta_path), "--store-dir", str(store_dir),
            "--repeats", str(args.repeats), "--repeat-budget", str(args.repeat_budget),
-           "--add-docs", str(args.add_docs), "--seed", str(args.seed)]
+           "--add-docs", str(args.add_docs), "--seed", str(args.seed),
+           "--load-chunk", str(args.load_chunk), "--queries", *args.queries]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     lines: queue.Queue = queue.Queue()
@@ -545,23 +722,23 @@ def run_backend(args, backend: str, data: Path, meta_path: Path, tmp: Path) -> d
     threading.Thread(target=pump_out, daemon=True).start()
     threading.Thread(target=pump_err, daemon=True).start()
 
-    res: dict = {"backend": backend, "status": {}}
-    phase = "startup"
-    deadline = time.monotonic() + max(args.timeout, 120)
+    res: dict = {"status": {}}
+    phase_now = "startup"
+    deadline = time.monotonic() + max(args.timeout, 120)  # startup; the add phase generates documents
     while True:
         try:
             line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-            res["status"][phase] = f"timeout >{args.timeout:g} s"
-            res["failed_phase"] = phase
+            res["status"][phase_now] = f"timeout >{args.timeout:g} s"
+            res["failed_phase"] = phase_now
             break
         if line is None:  # worker exited
             proc.wait()
             if "end" not in res["status"]:
-                res["status"][phase] = f"crashed (rc={proc.returncode})"
-                res["failed_phase"] = phase
+                res["status"][phase_now] = f"crashed (rc={proc.returncode})"
+                res["failed_phase"] = phase_now
                 tail = "".join(err_chunks).strip().splitlines()[-15:]
                 res["stderr"] = "\n".join(tail)
             break
@@ -570,23 +747,81 @@ def run_backend(args, backend: str, data: Path, meta_path: Path, tmp: Path) -> d
         except json.JSONDecodeError:
             continue
         res["hwm_kb"] = max(res.get("hwm_kb", 0), msg["hwm_kb"])
-        phase = msg["phase"]
+        phase_now = msg["phase"]
         ev = msg["event"]
         if ev == "start":
-            deadline = time.monotonic() + args.timeout
-            if phase == "load":
+            deadline = time.monotonic() + (args.load_timeout if phase_now == "load" else args.timeout)
+            if phase_now == "load":
                 res["baseline_kb"] = msg["baseline_kb"]
                 res["hwm_reset"] = msg["hwm_reset"]
-        elif ev == "progress":
-            pass
+            elif phase_now == "answer":
+                res["answer_start_kb"] = msg["rss_kb"]
+        elif ev == "skip":
+            res["status"][phase_now] = msg["why"]
         elif ev == "done":
-            res[phase] = msg
+            res[phase_now] = msg
+            if phase_now == "load":
+                res["load_hwm_kb"] = msg["hwm_kb"]
         elif ev == "peak":
-            res["peak_kb"] = msg["hwm_kb"]
+            res["peak_kb"] = msg["hwm_kb"]  # VmHWM of the answering process
+            res["answer_rss_kb"] = msg["rss_kb"]
         elif ev == "end":
             res["status"]["end"] = "ok"
+    return res
+
+
+def run_backend(args, backend: str, data: Path, meta_path: Path, tmp: Path) -> dict:
+    """All phases of one backend: one process for the in-memory ones, three for pyox-disk."""
+    store_dir = tmp / f"store-{backend}"
+    if backend != "pyox-disk":
+        res = run_phase(args, backend, "all", data, meta_path, store_dir)
+        res["backend"] = backend
+        return res
+    res = {"backend": backend, "status": {}}
+    for phase in ("load", "query", "add"):
+        if phase == "add" and args.add_docs <= 0:
+            continue
+        part = run_phase(args, backend, phase, data, meta_path, store_dir)
+        failed = part.pop("failed_phase", None)
+        stderr = part.pop("stderr", None)
+        status = part.pop("status")
+        if phase == "query":
+            part.pop("baseline_kb", None)
+        res.update({k: v for k, v in part.items() if k != "hwm_kb"})
+        res.setdefault("phase_hwm_kb", {})[phase] = part.get("hwm_kb", 0)
+        if failed:
+            res["status"].update(status)
+            res["failed_phase"] = failed
+            if stderr:
+                res["stderr"] = stderr
+            break
+    else:
+        res["status"]["end"] = "ok"
     shutil.rmtree(store_dir, ignore_errors=True)
     return res
+
+
+def mb(kb: int | None) -> str:
+    return "-" if kb is None else f"{kb / 1024:.0f}"
+
+
+def ms(x: float) -> str:
+    x *= 1000
+    return f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 1000 else f"{x:,.0f}"
+
+
+def load_peak_kb(r: dict) -> int | None:
+    """Peak RSS of loading: of the load process (pyox-disk), else of the one process up to the load."""
+    return r.get("load_hwm_kb")
+
+
+def answer_rss_kb(r: dict) -> int | None:
+    """Resident memory while answering: the peak (VmHWM) of the process that ran the queries. For
+    pyox-disk that process only opened the store read-only; for the others it also loaded the data
+    (its peak includes the load), so the RSS after the queries is given instead."""
+    if r["backend"] == "pyox-disk":
+        return r.get("peak_kb")
+    return r.get("answer_rss_kb")
 
 
 def fmt_row(size_label: str, meta: dict, r: dict, timeout: float) -> list[str]:
@@ -598,25 +833,18 @@ def fmt_row(size_label: str, meta: dict, r: dict, timeout: float) -> list[str]:
         return st.get(phase, "-")
 
     def q_cell(d):
-        x = d["seconds"]
-        s = f"{x:.5f}" if x < 0.01 else f"{x:.3f}" if x < 10 else f"{x:.1f}"
-        return s + (f" (n={d['runs']})" if d["runs"] < 3 else "")
+        return ms(d["seconds"]) + (f" (n={d['runs']})" if d["runs"] < 3 else "")
 
-    peak = r.get("peak_kb")
-    if peak is None and "baseline_kb" in r:
-        drss = f">={(r['hwm_kb'] - r['baseline_kb']) / 1024:.0f}"
-    elif peak is not None:
-        drss = f"{(peak - r['baseline_kb']) / 1024:.0f}"
-    else:
-        drss = "-"
     return [
         size_label,
         r["backend"],
         cell("load", lambda d: f"{d['quads']:,}"),
-        cell("load", lambda d: f"{d['seconds']:.2f}"),
+        cell("load", lambda d: f"{d['seconds']:.1f}"),
         cell("load", lambda d: f"{d['quads'] / d['seconds']:,.0f}"),
-        drss,
+        mb(load_peak_kb(r)),
+        mb(answer_rss_kb(r)),
         cell("lookup", q_cell),
+        cell("province/hash", q_cell),
         cell("join", q_cell),
         cell("lookup", lambda d: str(d["rows"])),
         cell("join", lambda d: f"{d['rows']} (n={d['total_n']})"),
@@ -624,10 +852,36 @@ def fmt_row(size_label: str, meta: dict, r: dict, timeout: float) -> list[str]:
     ]
 
 
-def print_table(header: list[str], rows: list[list[str]]) -> None:
+def goal_rows(size_label: str, r: dict) -> list[list[str]]:
+    """One row per query (p50, p95 next to the goal), then the memory while answering and of the load."""
+    out = []
+    for name, (shape, _, _, goal) in QUERIES.items():
+        if name not in r:
+            if r["status"].get(name):
+                skipped = r["status"][name].startswith("skipped")
+                out.append([size_label, r["backend"], name, shape, r["status"][name], "", "", "",
+                            f"< {goal} ms" if goal else "", "NO" if goal and not skipped else ""])
+            continue
+        d = r[name]
+        ok = "" if goal is None else ("yes" if d["seconds"] * 1000 < goal else "NO")
+        out.append([size_label, r["backend"], name, shape, ms(d["seconds"]), ms(d["p95"]), str(d["runs"]),
+                    str(d["rows"]), f"< {goal} ms" if goal else "", ok])
+    answer = answer_rss_kb(r)
+    if answer is not None:
+        out.append([size_label, r["backend"], "RSS answering", "read-only reopen" if r["backend"] == "pyox-disk"
+                    else "process holding the data", f"{answer / 1024:.0f} MB", "", "", "",
+                    f"< {GOAL_RSS_MB} MB", "yes" if answer / 1024 < GOAL_RSS_MB else "NO"])
+    load = load_peak_kb(r)
+    if load is not None:
+        out.append([size_label, r["backend"], "RSS load peak", "chunked bulk_load + optimize"
+                    if r["backend"] == "pyox-disk" else "load", f"{load / 1024:.0f} MB", "", "", "", "", ""])
+    return out
+
+
+def print_table(header: list[str], rows: list[list[str]], left: int = 2) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(header)]
-    right = set(range(2, len(header)))
+    right = set(range(left, len(header)))
 
     def line(cells):
         return "  ".join(c.rjust(w) if i in right else c.ljust(w)
@@ -647,6 +901,13 @@ def human(n: int) -> str:
     return str(n)
 
 
+def size(text: str) -> int:
+    """A number of quads: 20000, 100k, 1M, 10M."""
+    t = text.strip().lower().replace("_", "")
+    mult = {"k": 1_000, "m": 1_000_000}.get(t[-1:], 1)
+    return int(float(t[:-1] if mult > 1 else t) * mult)
+
+
 def versions() -> str:
     def v(pkg):
         try:
@@ -661,14 +922,25 @@ def versions() -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--triples", type=int, nargs="+", default=[100_000, 1_000_000],
-                    help="target data set sizes in quads (default: 100000 1000000)")
+    ap.add_argument("--triples", type=size, nargs="+", default=[100_000, 1_000_000],
+                    help="target data set sizes in quads, e.g. 100k 1M 10M (default: 100k 1M)")
     ap.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
+    ap.add_argument("--memory-max", type=size, default=2_000_000,
+                    help="largest size the in-memory backends (rdflib, oxrdflib, pyox-mem) run at "
+                         "(default 2M; above it only pyox-disk runs, see the note printed)")
+    ap.add_argument("--queries", nargs="+", choices=list(QUERIES), default=list(QUERIES),
+                    help="queries to run (default: all)")
     ap.add_argument("--timeout", type=float, default=300.0,
-                    help="seconds allowed for the load or for one query run (default 300)")
-    ap.add_argument("--repeats", type=int, default=3, help="query runs; the median is reported")
-    ap.add_argument("--repeat-budget", type=float, default=60.0,
+                    help="seconds allowed for one query run (default 300)")
+    ap.add_argument("--load-timeout", type=float, default=3600.0,
+                    help="seconds allowed for a load (default 3600: 10M quads take ~10 min on 2 busy cores)")
+    ap.add_argument("--repeats", type=int, default=20,
+                    help="query runs; p50 and p95 are reported (default 20)")
+    ap.add_argument("--repeat-budget", type=float, default=30.0,
                     help="stop repeating a query once its runs total this many seconds")
+    ap.add_argument("--load-chunk", type=int, default=200_000,
+                    help="pyox-disk loads the N-Quads file in bulk_load calls of this many lines, "
+                         "then compacts (0: one bulk_load of the whole file; default 200000)")
     ap.add_argument("--add-docs", type=int, default=100,
                     help="extra documents inserted through the Python API (0 to skip)")
     ap.add_argument("--seed", type=int, default=42)
@@ -678,6 +950,8 @@ def main() -> int:
     ap.add_argument("--tmpdir", default=None, help="where to put data files and disk stores")
     # internal: worker mode
     ap.add_argument("--worker", choices=BACKENDS, help=argparse.SUPPRESS)
+    ap.add_argument("--phase", choices=("all", "load", "query", "add"), default="all",
+                    help=argparse.SUPPRESS)
     ap.add_argument("--data", help=argparse.SUPPRESS)
     ap.add_argument("--meta", help=argparse.SUPPRESS)
     ap.add_argument("--store-dir", help=argparse.SUPPRESS)
@@ -690,12 +964,15 @@ def main() -> int:
     t_start = time.monotonic()
     print(versions())
     print(f"seed={args.seed}  sizes={' '.join(human(n) for n in args.triples)}  "
-          f"timeout={args.timeout:g}s  repeats={args.repeats}  add-docs={args.add_docs}")
+          f"timeout={args.timeout:g}s  repeats={args.repeats} (budget {args.repeat_budget:g}s/query)  "
+          f"add-docs={args.add_docs}  load-chunk={args.load_chunk}")
     sys.stdout.flush()
 
-    header = ["size", "backend", "quads", "load s", "triples/s", "dRSS MB",
-              "lookup s", "join s", "lookup rows", "join rows (sum n)", "add q/s"]
+    header = ["size", "backend", "quads", "load s", "triples/s", "load peak MB", "answer RSS MB",
+              "lookup ms", "province/hash ms", "join ms", "lookup rows", "join rows (sum n)", "add q/s"]
+    goal_header = ["size", "backend", "query", "shape", "p50 ms", "p95 ms", "runs", "rows", "goal", "met"]
     table: list[list[str]] = []
+    goals: list[list[str]] = []
     problems: list[str] = []
     notes: list[str] = []
     tmp = Path(tempfile.mkdtemp(prefix="bench-stores-", dir=args.tmpdir))
@@ -709,24 +986,40 @@ def main() -> int:
             meta_path.write_text(json.dumps(meta))
             notes.append(
                 f"{human(target)}: {meta['quads']:,} quads, {meta['documents']:,} named graphs "
-                f"(+1 gazetteer), {meta['observations']:,} observations, "
-                f"{data.stat().st_size / 2**20:.0f} MB N-Quads, generated in "
-                f"{time.perf_counter() - t0:.1f} s; lookup county {meta['county'].rsplit('/', 1)[-1]}")
+                f"(+1 gazetteer with {meta['closure']:,} pkg:withinRegion), {meta['observations']:,} "
+                f"observations, {data.stat().st_size / 2**20:.0f} MB N-Quads, generated in "
+                f"{time.perf_counter() - t0:.1f} s; lookup county {meta['county'].rsplit('/', 1)[-1]}, "
+                f"aggregate province {meta['province'].rsplit('/', 1)[-1]}")
             print(f"[{time.monotonic() - t_start:6.0f}s] {notes[-1]}", file=sys.stderr)
             results = []
-            for backend in args.backends:
+            backends = [b for b in args.backends if b not in IN_MEMORY or target <= args.memory_max]
+            skipped = [b for b in args.backends if b not in backends]
+            if skipped:
+                notes.append(f"{human(target)}: {', '.join(skipped)} not run (above --memory-max "
+                             f"{human(args.memory_max)}: they hold the whole data set in memory, "
+                             "several GB at this size, and rdflib's loads and path queries take hours)")
+            for backend in backends:
                 print(f"[{time.monotonic() - t_start:6.0f}s]   running {backend} ...",
                       file=sys.stderr, flush=True)
                 r = run_backend(args, backend, data, meta_path, tmp)
                 results.append(r)
                 table.append(fmt_row(human(target), meta, r, args.timeout))
+                goals.extend(goal_rows(human(target), r))
                 if "stderr" in r:
                     problems.append(f"{human(target)} {backend} failed in {r['failed_phase']}:\n"
                                     f"{r['stderr']}")
+                # Within a backend, the materialised closure must give the rows of the path.
+                for q in ("lookup", "province", "by-province"):
+                    shapes = {n: (r[n]["rows"], r[n]["fingerprint"]) for n in QUERIES
+                              if n.split("/")[0] == q and n in r}
+                    if len(set(shapes.values())) > 1:
+                        problems.append(f"MISMATCH at {human(target)} {backend}: the shapes of {q} "
+                                        f"differ: {shapes}")
             data.unlink()
             # Agreement between backends (only among those that finished a phase).
-            for key, what in (("load", "quads"), ("lookup", "rows"), ("lookup", "fingerprint"),
-                              ("join", "rows"), ("join", "total_n"), ("join", "fingerprint")):
+            checks = [("load", "quads")] + [(q, what) for q in args.queries for what in ("rows", "fingerprint")]
+            checks.append(("join", "total_n"))
+            for key, what in checks:
                 vals = {r["backend"]: r[key][what] for r in results if key in r}
                 if key == "load":
                     vals["generator"] = meta["quads"]
@@ -738,10 +1031,23 @@ def main() -> int:
     print()
     print_table(header, table)
     print()
+    print_table(goal_header, goals, left=4)
+    print()
     print("Data: " + "\n      ".join(notes))
-    print("dRSS = peak RSS (VmHWM) after load+queries minus RSS before load; query times are "
-          f"medians of {args.repeats} runs (n=k: fewer runs, slow query); "
+    print("load peak MB = peak RSS (VmHWM) of the loading process: pyox-disk loads in its own process "
+          f"(bulk_load in chunks of {args.load_chunk:,} lines, then optimize), the others' one process "
+          "up to the end of the load. answer RSS MB = resident memory while answering: pyox-disk, the "
+          "peak RSS of a fresh process that opened the store read-only and ran every query; the "
+          "in-memory backends, the RSS of their process after the queries (the data is in it). "
+          "Query times: p50 (and p95) of up to "
+          f"{args.repeats} runs, fewer (n=k) once a query's runs total {args.repeat_budget:g} s; "
           "add q/s = per-document Dataset.addN / Store.extend.")
+    print("Queries: lookup = one indicator in one county with its sentences; province = count and "
+          "average of one indicator's figures of one year in a province and all regions under it; "
+          "by-province = the same for every province (GROUP BY); path = skos:broader*, closure = "
+          "pkg:withinRegion (materialised) joined pattern by pattern, hash = the same in sub-SELECTs "
+          "that Oxigraph hash-joins; join = the older two-hop county -> prefecture -> "
+          "province join (county figures only).")
     print(f"Total wall time: {time.monotonic() - t_start:.0f} s")
     if problems:
         print()
@@ -750,11 +1056,13 @@ def main() -> int:
         print("BACKENDS DISAGREE OR FAILED -- see above." if any("MISMATCH" in p for p in problems)
               else "Some backends failed -- see above.")
         return 1
-    if any("timeout" in cell for row in table for cell in row):
+    if any("timeout" in cell for row in table + goals for cell in row):
         print("Agreement: the backends that finished each query returned identical quad counts, "
-              "row counts and results (timed-out queries could not be compared).")
+              "row counts and results (timed-out queries could not be compared); path and closure "
+              "shapes agree.")
     else:
-        print("Agreement: all backends returned identical quad counts, row counts and results.")
+        print("Agreement: all backends returned identical quad counts, row counts and results; "
+              "path and closure shapes agree.")
     return 0
 
 

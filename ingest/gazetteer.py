@@ -81,9 +81,13 @@ _GENERIC_ZH = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Region:
-    """One administrative division; ``parent`` is the code of the next level up."""
+    """One administrative division; ``parent`` is the code of the next level up.
+
+    Regions order by code, so that mentions ``(start, end, region)`` that tie on their span (an
+    ambiguous name read as each of its candidates) still sort.
+    """
 
     code: str
     iri: str

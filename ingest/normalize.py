@@ -21,6 +21,9 @@ _CONTROL_WORDS = {
     "a+", "a-", "top", "back", "to", "zoom", "in", "out", "reset", "save", "pdf",
     "打印", "关闭", "下载", "全屏", "收藏", "分享", "字号", "加大", "还原", "减小", "大", "中", "小",
     "返回顶部", "返回", "顶部", "打印本页", "关闭窗口", "分享到", "默认", "放大", "缩小",
+    # share buttons and font controls of Chinese government sites ("分享到：微信 微博", "【字体：大 中 小】")
+    "微信", "微博", "新浪微博", "腾讯微博", "qq", "qq空间", "朋友圈", "字体", "wechat", "weibo",
+    "twitter", "facebook", "linkedin",
 }
 _SPLIT_CONTROLS = re.compile(r"[\s【】\[\]｜|/·•:：()（）<>《》,，、;；\-–—]+")
 _PAGE_NUMBER = re.compile(

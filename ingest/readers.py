@@ -23,6 +23,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable
 
+from ingest.records import Table
 from ingest.registry import Registry
 
 __all__ = [
@@ -59,6 +60,9 @@ class ExtractedText:
     title: str | None = None
     blocks: list[Block] | None = None  # None: the caller splits paragraphs itself
     pages: list[tuple[int, int, int]] = field(default_factory=list)  # (start, end, page) for pdf
+    # Tables as rows of cell spans into ``text`` (docx, html, md; pdf where its text layer keeps a grid).
+    # The text states every cell as well: tables add structure, never text.
+    tables: list[Table] = field(default_factory=list)
 
 
 class ReaderError(Exception):
@@ -215,7 +219,9 @@ def _read_md(data: bytes, name: str) -> ExtractedText:
         blocks.append(block)
         if title is None and block.kind == "heading":
             title = _inline_plain_text(token) or text[block.start:block.end]
-    return ExtractedText(text=text, format="md", reader=_lib_version("markdown-it-py"), title=title, blocks=blocks)
+    tables = [_pipe_table(text, line_starts, range(*token.map)) for token in tokens if token.type == "table_open" and token.map]
+    return ExtractedText(text=text, format="md", reader=_lib_version("markdown-it-py"), title=title, blocks=blocks,
+                         tables=[t for t in tables if t is not None])
 
 
 def _line_starts(text: str) -> list[int]:
@@ -335,6 +341,39 @@ def _split_row(line: str) -> list[tuple[int, int]]:
     return cells
 
 
+_RULE_ROW = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")  # |---|:--:|
+
+
+def _pipe_table(text: str, line_starts: list[int], lines) -> Table | None:
+    """A table written as pipe-separated lines ("| a | b |", the rule row "|---|---|" skipped):
+    each row's cells as spans of ``text``."""
+    rows = []
+    for line_no in lines:
+        line = _source_line(text, line_starts, line_no)
+        if not line.strip() or _RULE_ROW.match(line):
+            continue
+        start = line_starts[line_no]
+        rows.append([_checked_span(text, start + a, start + b) for a, b in _split_row(line)])
+    return Table(rows) if len(rows) >= 2 and max(len(r) for r in rows) >= 2 else None
+
+
+def _pipe_tables(text: str) -> list[Table]:
+    """Every run of two or more pipe-separated lines in a text (trafilatura writes HTML tables so)."""
+    line_starts = _line_starts(text)
+    out, run = [], []
+    for n in range(len(line_starts)):
+        line = _source_line(text, line_starts, n).strip()
+        if line.startswith("|") and line.count("|") >= 3:
+            run.append(n)
+            continue
+        if run and (table := _pipe_table(text, line_starts, run)) is not None:
+            out.append(table)
+        run = []
+    if run and (table := _pipe_table(text, line_starts, run)) is not None:
+        out.append(table)
+    return out
+
+
 def _inline_plain_text(token) -> str:
     parts = []
     for child in token.children or []:
@@ -363,7 +402,8 @@ def _read_html(data: bytes, name: str) -> ExtractedText:
         text = trafilatura.html2txt(markup) or trafilatura.baseline(markup)[1]
     if not text or not text.strip():
         raise ReaderError(f"{name} has no text: nothing could be extracted from the HTML")
-    return ExtractedText(text=text, format="html", reader=_lib_version("trafilatura"), title=_html_title(markup))
+    return ExtractedText(text=text, format="html", reader=_lib_version("trafilatura"), title=_html_title(markup),
+                         tables=_pipe_tables(text))
 
 
 def _decode_html(data: bytes, name: str) -> str:
@@ -408,7 +448,11 @@ def _read_pdf(data: bytes, name: str) -> ExtractedText:
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         _unlock_pdf(reader, name)
-        page_texts = [page.extract_text() or "" for page in reader.pages]
+        page_texts, fragments = [], []
+        for page in reader.pages:
+            found: list[tuple[str, float, float]] = []
+            page_texts.append(page.extract_text(visitor_text=_fragment_visitor(found)) or "")
+            fragments.append(found)
     except ReaderError:
         raise
     # pypdf surfaces damaged files as many exception types, not only its own.
@@ -417,7 +461,52 @@ def _read_pdf(data: bytes, name: str) -> ExtractedText:
     text, pages = _join_pages(page_texts)
     if not text.strip():
         raise ReaderError(f"{name} has no extractable text (a scanned or image-only PDF needs OCR first)")
-    return ExtractedText(text=text, format="pdf", reader=_lib_version("pypdf"), title=_pdf_title(reader), pages=pages)
+    tables = [t for (start, _, number), page_text, found in zip(pages, page_texts, fragments)
+              for t in _pdf_tables(page_text, found, start, number)]
+    return ExtractedText(text=text, format="pdf", reader=_lib_version("pypdf"), title=_pdf_title(reader), pages=pages,
+                         tables=tables)
+
+
+def _fragment_visitor(found: list):
+    """A pypdf text visitor that keeps each piece of text with its position on the page."""
+    from pypdf import mult
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if text and text.strip():
+            x, y = mult(tm, cm)[4:6]
+            found.append((text, x, y))
+
+    return visit
+
+
+def _pdf_tables(page_text: str, found: list[tuple[str, float, float]], offset: int, page: int) -> list[Table]:
+    """Tables whose grid the text layer keeps: runs of two or more lines (pieces of text at one height)
+    of as many pieces each, at least two, every piece ending its line of the extracted text (a word
+    set in bold inside a sentence does not)."""
+    pieces, cursor = [], 0
+    for text, x, y in found:
+        body = text.strip()
+        at = page_text.find(body, cursor)
+        if at < 0:
+            continue
+        cursor = at + len(body)
+        own_line = cursor == len(page_text) or page_text[cursor] == "\n"
+        pieces.append((offset + at, offset + cursor, x, y, own_line))
+    lines: list[list[tuple]] = []
+    for p in pieces:
+        if lines and abs(lines[-1][-1][3] - p[3]) <= 2 and p[2] > lines[-1][-1][2]:
+            lines[-1].append(p)
+        else:
+            lines.append([p])
+    out, run = [], []
+    for line in lines + [[]]:
+        if len(line) >= 2 and all(p[4] for p in line) and (not run or len(line) == len(run[-1])):
+            run.append(line)
+            continue
+        if len(run) >= 2:
+            out.append(Table([[(p[0], p[1]) for p in row] for row in run], page))
+        run = [line] if len(line) >= 2 and all(p[4] for p in line) else []
+    return out
 
 
 def _unlock_pdf(reader, name: str) -> None:
@@ -465,40 +554,51 @@ def _read_docx(data: bytes, name: str) -> ExtractedText:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, DocxPackageError, KeyError, ValueError) as exc:
         raise ReaderError(f"{name} is not a valid .docx file: {exc}") from exc
-    pieces = list(_docx_pieces(document))
     parts: list[str] = []
     blocks: list[Block] = []
+    tables: list[Table] = []
     offset = 0
-    for piece_text, kind in pieces:
+    for piece_text, kind, table in _docx_pieces(document):
+        if table is not None:  # a table: its rows, each cell the span of its piece (None: an empty cell)
+            tables.append(Table([[(blocks[i].start, blocks[i].end) if i is not None else None for i in row]
+                                 for row in table]))
+            continue
         blocks.append(Block(offset, offset + len(piece_text), kind))
         parts.append(piece_text)
         offset += len(piece_text) + 2  # the "\n\n" separator
     title = (document.core_properties.title or "").strip() or None
     return ExtractedText(
-        text="\n\n".join(parts), format="docx", reader=_lib_version("python-docx"), title=title, blocks=blocks
+        text="\n\n".join(parts), format="docx", reader=_lib_version("python-docx"), title=title, blocks=blocks,
+        tables=[t for t in tables if len(t.rows) >= 2 or any(len(r) >= 2 for r in t.rows)]
     )
 
 
 def _docx_pieces(document):
-    """Yield (stripped text, kind) for body paragraphs and table cells in document order."""
-    from docx.table import Table
+    """Yield (stripped text, kind, None) for body paragraphs and table cells in document order, and
+    after each table's cells (None, None, rows): its rows of the numbers of the blocks its cells are
+    (counting pieces yielded so far; None for an empty cell; a merged cell in every grid place it fills)."""
+    from docx.table import Table as DocxTable
 
+    count = 0
     for item in document.iter_inner_content():
-        if isinstance(item, Table):
-            yield from _table_cells(item)
+        if isinstance(item, DocxTable):
+            seen: dict = {}
+            rows = []
+            for row in item.rows:
+                cells = []
+                for cell in row.cells:
+                    if cell._tc not in seen:  # a merged cell appears once per grid place it spans
+                        seen[cell._tc] = None
+                        if cell.text.strip():
+                            seen[cell._tc] = count
+                            count += 1
+                            yield cell.text.strip(), "table_cell", None
+                    cells.append(seen[cell._tc])
+                rows.append(cells)
+            yield None, None, rows
         elif item.text.strip():
-            yield item.text.strip(), _paragraph_kind(item)
-
-
-def _table_cells(table):
-    seen = set()
-    for row in table.rows:
-        for cell in row.cells:
-            if cell._tc in seen:  # a merged cell appears once per grid column it spans
-                continue
-            seen.add(cell._tc)
-            if cell.text.strip():
-                yield cell.text.strip(), "table_cell"
+            count += 1
+            yield item.text.strip(), _paragraph_kind(item), None
 
 
 def _paragraph_kind(paragraph) -> str:

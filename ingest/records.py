@@ -65,6 +65,9 @@ class Entity:
     period: tuple[int, int] | None = None  # plans
     plan: str | None = None  # goals: key of the plan
     label_en: str | None = None  # English for a Chinese name, by the gazetteer and the glossary
+    # service items of an implementation standard's table: "target", "content", "standard", "payment",
+    # "responsible", "category" as its columns state them (ingest.tables.service_items)
+    details: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,22 @@ class Mention:
     end: int
     key: str
     sentence: int
+
+
+@dataclass
+class Table:
+    """A table of the document: its rows of cells, each cell the ``(start, end)`` offsets of its text
+    in the document text, or None for an empty cell. The first row and the first column are where
+    headers stand, when the table has them (``ingest.tables`` decides)."""
+
+    rows: list[list[tuple[int, int] | None]]
+    page: int | None = None
+
+    def cell(self, text: str, r: int, c: int) -> str:
+        """The text of one cell ("" for an empty or missing one)."""
+        row = self.rows[r] if r < len(self.rows) else []
+        span = row[c] if c < len(row) else None
+        return text[span[0]:span[1]] if span else ""
 
 
 @dataclass
@@ -100,6 +119,7 @@ class DocumentRecord:
     observations: list[Observation] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)  # as the reader found them (records before tables have none)
 
     def quote(self, span: Span) -> str:
         """Return the exact text of a span."""
@@ -114,6 +134,7 @@ class DocumentRecord:
         d["observations"] = [asdict(o) for o in self.observations]
         d["entities"] = [asdict(e) | {"aliases": sorted(e.aliases)} for e in self.entities]
         d["mentions"] = [[m.start, m.end, m.key, m.sentence] for m in self.mentions]
+        d["tables"] = [{"rows": [[list(c) if c else None for c in row] for row in t.rows], "page": t.page} for t in self.tables]
         return d
 
     @classmethod
@@ -127,6 +148,8 @@ class DocumentRecord:
         d["entities"] = [Entity(**(e | {"aliases": set(e["aliases"]), "period": tuple(e["period"]) if e.get("period") else None}))
                          for e in d.get("entities", [])]
         d["mentions"] = [Mention(*m) for m in d.get("mentions", [])]
+        d["tables"] = [Table([[tuple(c) if c else None for c in row] for row in t["rows"]], t.get("page"))
+                       for t in d.get("tables", [])]
         return cls(**d)
 
 

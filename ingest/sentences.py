@@ -13,8 +13,6 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-import spacy
-
 from ingest.normalize import ParagraphSpan, trim
 
 SPLITTERS = ("senter", "sentencizer")  # the pipes that set sentence boundaries
@@ -44,8 +42,17 @@ def pipeline(language: str):
     return _load(language, model_for(language))
 
 
+def _spacy():
+    """spaCy, imported when first needed: importing it imports thinc, and thinc imports torch
+    (seconds), which a run that parses nothing (a re-ingest of unchanged files) never needs."""
+    import spacy
+
+    return spacy
+
+
 @lru_cache(maxsize=8)
 def _load(language: str, model: str):
+    spacy = _spacy()
     pack = _pack(language)
     if model in ("sentencizer", "jieba"):
         try:
@@ -84,6 +91,7 @@ def parse(language: str, texts, batch_size: int = 32):
 def describe(language: str) -> str:
     """Name and version of the splitter used for ``language`` (for build metadata)."""
     model = model_for(language)
+    spacy = _spacy()
     if model == "sentencizer":
         return f"spacy {spacy.__version__} sentencizer ({language})"
     if model == "jieba":

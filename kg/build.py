@@ -2,11 +2,13 @@
 
 Only new or changed documents are processed; documents gone from a folder they
 were ingested from are removed; the corpus-wide graphs (indicators, entities,
-shared resources) and the search index are rebuilt when anything changed.
+shared resources) are rebuilt and the search index brought up to date (appending
+and tombstoning rows, ``kg.search.index``) when anything changed.
 
 Each document is written atomically with respect to crashes (see ``kg.state.State``):
 
-1. its record, triples and vectors are computed (nothing written yet);
+1. its record, triples and vectors are computed (nothing written yet; the vectors of up to
+   ``BATCH_DOCUMENTS`` documents are computed together, then each is written on its own);
 2. the ledger marks it *pending* (``state.json`` saved);
 3. its record file and vector file are replaced whole, then its named graph;
 4. the ledger enters it and clears the mark (saved) -- at once on a store whose
@@ -30,6 +32,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import MutableMapping
 from typing import Callable, Iterable
 
 from rdflib import Graph, URIRef
@@ -41,19 +44,25 @@ from ingest.readers import supported_suffixes
 from ingest.gazetteer import default as default_gazetteer
 from ingest.records import DocumentRecord
 from ingest.sentences import config_key
-from kg.graph.indicators import cluster, indicator_triples
+from kg.graph.indicators import PairCache, cluster, indicator_triples
 from kg import docids
 from kg.graph.namespaces import (ENTITY_GRAPH, ID, INDICATOR_GRAPH, ONTOLOGY_GRAPH, REGION_GRAPH, SHARED_GRAPH,
                                  STANDARD_GRAPH, doc_graph, slug)
 from kg.graph.rdf_document import document_triples
 from kg.graph.rdf_entities import entity_triples, mention_triples, service_area_links
 from kg.graph.rdf_observations import observation_triples, shared_triples
+from kg.graph.rdf_regions import vocabulary_digest, vocabulary_triples
 from kg.graph.store import StoreLockedError, TripleStore, open_store
 from kg.search.index import SearchIndex
 from kg.state import State, fingerprint
 from ontology import ONTOLOGY_FILE, REGIONS_FILE, STANDARD_FILE, path as ontology_path
 
 Progress = Callable[[int, int, str], None]
+
+# New and changed documents are embedded together, this many at a time (or documents holding this
+# many sentences): one embedding call for many short documents batches their sentences far better.
+BATCH_DOCUMENTS = 64
+BATCH_SENTENCES = 2048
 log = logging.getLogger(__name__)
 
 DOC_GRAPHS = str(ID["graph/doc/"])  # every document's named graph starts so
@@ -148,31 +157,36 @@ class Builder:
                 report.failed.append((str(p), _link_problem(given, exc)))
         files = self._assign_ids(self._discover(roots, report))
         seen = {doc_id for _, _, doc_id in files}
-        stale = self.index.stale_embedder({r.language for r in records.values()})
+        languages = self.index.languages()  # from the index's table: no need to read every record
+        stale = self.index.stale_embedder(languages if languages is not None else {r.language for r in records.values()})
+        self._config = config_key()
+        batch: list[_Prepared] = []
+        # progress(i, n, what): i of n files done; ``what`` says what runs now, so that a long
+        # document or the corpus-wide work at the end shows a sign of life
+        say = progress or (lambda i, n, what: None)
         for i, (path, meta, doc_id) in enumerate(files):
-            if progress:
-                progress(i, len(files), path.name)
-            try:
-                self._ingest_one(path, meta, doc_id, records, report, stale)
-            except ReaderError as exc:
-                report.failed.append((str(path), str(exc)))
-            except (OSError, ValueError, UnicodeError) as exc:
-                report.failed.append((str(path), f"{path.name}: {exc}"))
-            except Exception as exc:  # a fault of ours on one document must not lose the others
-                report.failed.append((str(path), f"{path.name}: could not be processed ({type(exc).__name__}: {exc}); "
-                                                 "please report it"))
-            finally:
-                if doc_id in self.state.pending and doc_id not in self._deferred:
-                    self._discard(doc_id, records)  # failed half-way: no part of it may stay
-        if progress:
-            progress(len(files), len(files), "")
+            say(i, len(files), f"{path.name} · reading and extracting")
+            prepared = self._guarded(path, doc_id, records, report, self._prepare, path, meta, doc_id, records, report)
+            if prepared is not None:
+                batch.append(prepared)
+            if batch and (len(batch) >= BATCH_DOCUMENTS or sum(len(p.rec.sentences) for p in batch) >= BATCH_SENTENCES):
+                say(i, len(files), _embedding(batch))
+                self._write_batch(batch, records, report, stale)
+                batch = []
+        if batch:
+            say(len(files) - 1, len(files), _embedding(batch))
+        self._write_batch(batch, records, report, stale)
         self._remove_missing(roots, seen, records, report)
         if stale:
             for doc_id, rec in records.items():
                 if doc_id not in report.added + report.updated:
+                    say(len(files), len(files), f"re-embedding {doc_id} with the configured embedder")
                     report.embedded += self.index.embed_document(rec, None)
         self._commit_deferred()
+        if report.changed or report.repaired or stale:
+            say(len(files), len(files), "linking indicators across documents and updating the search index")
         self.derive(records, force=report.changed or bool(report.repaired) or stale, reindex=True)
+        say(len(files), len(files), "")
         report.seconds = round(time.perf_counter() - t0, 3)
         return report
 
@@ -256,28 +270,61 @@ class Builder:
         return out
 
     # -- one document ------------------------------------------------------
-    def _ingest_one(self, path: Path, meta: dict, doc_id: str, records: dict, report: IngestReport,
-                    stale: bool) -> None:
+    def _guarded(self, path: Path, doc_id: str, records: dict, report: IngestReport, fn, *args):
+        """``fn(*args)``, a failure reported against ``path``; a document it left pending is removed whole."""
+        try:
+            return fn(*args)
+        except ReaderError as exc:
+            report.failed.append((str(path), str(exc)))
+        except (OSError, ValueError, UnicodeError) as exc:
+            report.failed.append((str(path), f"{path.name}: {exc}"))
+        except Exception as exc:  # a fault of ours on one document must not lose the others
+            report.failed.append((str(path), f"{path.name}: could not be processed ({type(exc).__name__}: {exc}); "
+                                             "please report it"))
+        finally:
+            if doc_id in self.state.pending and doc_id not in self._deferred:
+                self._discard(doc_id, records)  # failed half-way: no part of it may stay
+        return None
+
+    def _prepare(self, path: Path, meta: dict, doc_id: str, records: dict, report: IngestReport) -> "_Prepared | None":
+        """A new or changed document's record and triples (None for an unchanged one); nothing is written."""
         sha = file_sha256(path)
-        fp = fingerprint(sha, meta, config_key())
+        fp = fingerprint(sha, meta, getattr(self, "_config", None) or config_key())
         entry = self.state.docs.get(doc_id)
         if entry and entry["fingerprint"] == fp and entry["source"] == str(path.resolve()) and doc_id in records:
             report.unchanged.append(doc_id)
-            return
+            return None
         # Everything that can fail on the document's content happens before anything is written.
         self._check_size(path)
         rec = ingest.process(path, meta, sha256=sha, doc_id=doc_id, max_chars=self.max_document_chars)
         triples = document_triples(rec, fp) + observation_triples(rec, fp) + mention_triples(rec)
-        vectors, embedded = self.index.vectors_for(rec, None if stale else records.get(doc_id))
+        return _Prepared(path, doc_id, fp, rec, triples)
+
+    def _write_batch(self, batch: list["_Prepared"], records: dict, report: IngestReport, stale: bool) -> None:
+        """Embed the documents of ``batch`` together (one call per embedder), then write each atomically."""
+        if not batch:
+            return
+        try:
+            vectors = self.index.vectors_for_many([(p.rec, None if stale else records.get(p.doc_id)) for p in batch])
+        except Exception:  # embedded one by one below, so a failure stays with its document
+            vectors = [None] * len(batch)
+        for p, v in zip(batch, vectors):
+            self._guarded(p.path, p.doc_id, records, report, self._write_one, p, v, records, report, stale)
+
+    def _write_one(self, p: "_Prepared", vectors, records: dict, report: IngestReport, stale: bool) -> None:
+        if vectors is None:
+            vectors = self.index.vectors_for(p.rec, None if stale else records.get(p.doc_id))
+        matrix, embedded = vectors
+        doc_id, rec = p.doc_id, p.rec
         self.state.begin(doc_id)
         crash_point("after-pending")
         self.state.write_record(rec)
         crash_point("after-record")
-        self.index.write_vectors(doc_id, vectors)
+        self.index.write_vectors(doc_id, matrix)
         crash_point("after-vectors")
-        self.store.replace_graph(doc_graph(doc_id), triples)
+        self.store.replace_graph(doc_graph(doc_id), p.triples)
         crash_point("after-graph")
-        self._commit(doc_id, State.entry(rec, fp))
+        self._commit(doc_id, State.entry(rec, p.fingerprint))
         report.embedded += embedded
         (report.updated if doc_id in records else report.added).append(doc_id)
         records[doc_id] = rec
@@ -384,7 +431,7 @@ class Builder:
         vocabularies = self._vocabularies_to_load(store)
         key_before = st.derived
         need = (force or bool(vocabularies) or st.legacy or st.derived != st.derived_key()
-                or len(self.index) != sum(len(r.sentences) for r in records.values())
+                or len(self.index) != sum(e.get("sentences", 0) for d, e in st.docs.items() if d in records)
                 or not {INDICATOR_GRAPH, ENTITY_GRAPH} <= store.graphs())
         if not need:
             return
@@ -412,30 +459,136 @@ class Builder:
         graphs = store.graphs()
         for graph, name in ((ONTOLOGY_GRAPH, ONTOLOGY_FILE), (REGION_GRAPH, REGIONS_FILE), (STANDARD_GRAPH, STANDARD_FILE)):
             path = ontology_path(name)
-            digest = file_sha256(path)
+            digest = vocabulary_digest(name, file_sha256(path))  # regions: + the closure rule's version
             if self.state.vocabularies.get(name) == digest and graph in graphs:
                 continue
-            g = Graph()
-            g.parse(path, format="turtle")
-            out.append((graph, name, digest, list(g)))
+            out.append((graph, name, digest, vocabulary_triples(name, turtle_triples(path))))  # regions: + pkg:withinRegion
         return out
 
     def _service_links(self, records) -> list[tuple]:
-        g = Graph().parse(ontology_path(STANDARD_FILE), format="turtle")
+        return service_area_links(records, _service_catalogue(str(ontology_path(STANDARD_FILE))), self.embed_phrases)
+
+    def _indicator_triples(self, records) -> list[tuple]:
+        gaz = default_gazetteer()
+        codes = set()
+        for rec in records.values():
+            codes |= {o.region for o in rec.observations if o.region}
+        names = set()
+        for code in codes:
+            names |= gaz.names(code)
+        folder = getattr(self.index, "folder", None)
+        embedders = getattr(self.index, "embedders", None)
+        pairs = PairCache(folder / "indicator-pairs.npz" if folder is not None else None,
+                          embedders.name_for if embedders is not None else (lambda language: ""))
+        triples = indicator_triples(cluster(records, embed=self.embed_phrases, region_names=names, pairs=pairs))
+        try:
+            pairs.save()
+        except OSError:  # only a cache
+            pass
+        return triples
+
+
+def turtle_triples(path) -> list[tuple]:
+    """The triples of a Turtle file as rdflib terms, parsed by Oxigraph's parser (the ontology's
+    gazetteer is 750 kB: rdflib's parser takes seconds over it, Oxigraph's a fraction of one)."""
+    import pyoxigraph as ox
+
+    from kg.graph.oxigraph import from_oxigraph_term
+
+    with open(path, "rb") as fh:
+        triples = [(from_oxigraph_term(t.subject), from_oxigraph_term(t.predicate), from_oxigraph_term(t.object))
+                   for t in ox.parse(fh, format=ox.RdfFormat.TURTLE, base_iri=Path(path).resolve().as_uri())]
+    return list(dict.fromkeys(triples))  # a triple stated twice is one triple
+
+
+_catalogues: dict[tuple, list] = {}
+
+
+def _service_catalogue(path: str) -> list[tuple]:
+    """(concept, English label, aspect) of each service of the standard, read once per file version."""
+    st = os.stat(path)
+    key = (path, st.st_mtime_ns, st.st_size)
+    if key not in _catalogues:
+        g = Graph()
+        for t in turtle_triples(path):
+            g.add(t)
         catalogue = []
         for concept, label in g.subject_objects(SKOS.prefLabel):
             if getattr(label, "language", None) == "en" and (concept, SKOS.notation, None) in g:
                 aspect = g.value(concept, SKOS.broader) or concept
                 catalogue.append((concept, str(label), aspect))
-        return service_area_links(records, sorted(catalogue), self.embed_phrases)
+        _catalogues.clear()
+        _catalogues[key] = sorted(catalogue)
+    return _catalogues[key]
 
-    def _indicator_triples(self, records) -> list[tuple]:
-        gaz = default_gazetteer()
-        names = set()
-        for rec in records.values():
-            for code in {o.region for o in rec.observations if o.region}:
-                names |= gaz.names(code)
-        return indicator_triples(cluster(records, embed=self.embed_phrases, region_names=names))
+
+class LazyRecords(MutableMapping):
+    """The committed documents' records (as ``State.records()``), each read from its file when first
+    asked for: a re-ingest that changes nothing reads none of them."""
+
+    def __init__(self, state: State):
+        self._state = state
+        self._ids = {d for d in state.docs if d not in state.pending}
+        self._loaded: dict[str, DocumentRecord] = {}
+        self._complete = False
+
+    def _load_all(self) -> None:
+        if not self._complete:
+            for d in sorted(self._ids - set(self._loaded)):
+                try:
+                    self._loaded[d] = self._state.record(d)
+                except FileNotFoundError:  # removed by a running ingest after the ledger was read
+                    self._ids.discard(d)
+            self._complete = True
+
+    def __getitem__(self, doc_id: str) -> DocumentRecord:
+        if doc_id not in self._ids:
+            raise KeyError(doc_id)
+        if doc_id not in self._loaded:
+            try:
+                self._loaded[doc_id] = self._state.record(doc_id)
+            except FileNotFoundError:
+                self._ids.discard(doc_id)
+                raise KeyError(doc_id) from None
+        return self._loaded[doc_id]
+
+    def __contains__(self, doc_id) -> bool:
+        return doc_id in self._ids
+
+    def __setitem__(self, doc_id: str, rec: DocumentRecord) -> None:
+        self._ids.add(doc_id)
+        self._loaded[doc_id] = rec
+
+    def __delitem__(self, doc_id: str) -> None:
+        if doc_id not in self._ids:
+            raise KeyError(doc_id)
+        self._ids.discard(doc_id)
+        self._loaded.pop(doc_id, None)
+
+    def __iter__(self):
+        self._load_all()
+        return iter(sorted(self._ids))
+
+    def __len__(self) -> int:
+        self._load_all()
+        return len(self._ids)
+
+
+@dataclass
+class _Prepared:
+    """A document processed and turned into triples, waiting to be embedded and written."""
+
+    path: Path
+    doc_id: str
+    fingerprint: str
+    rec: DocumentRecord
+    triples: list
+
+
+def _embedding(batch: list["_Prepared"]) -> str:
+    sentences = sum(len(p.rec.sentences) for p in batch)
+    names = batch[0].path.name + (f" and {len(batch) - 1} more" if len(batch) > 1 else "")
+    return f"{names} · embedding {sentences:,} sentences"
 
 
 def _link_problem(path: Path, exc: Exception | None = None) -> str:
@@ -465,8 +618,8 @@ def repair(kb) -> list[str] | None:
     """Repair a knowledge base an interrupted ingest left half-written, when it is opened.
 
     Runs only when the ledger says it is needed (``State.needs_recovery``) and no other process
-    is writing (the write lock and the store's own lock are free; a read-only knowledge base opens
-    the store for writing just for this). Returns what ``Builder.recover`` removed, or None when
+    is writing (the write lock and the store's own lock are free); the store is opened for writing
+    just for this. Returns what ``Builder.recover`` removed, or None when
     nothing was done. The next ingest adds the removed documents again.
     """
     state = kb.state
@@ -477,7 +630,7 @@ def repair(kb) -> list[str] | None:
             state.load()
             if not state.needs_recovery():
                 return None
-            store = open_store(kb.settings.store, kb.home) if kb.read_only else kb.store
+            store = open_store(kb.settings.store, kb.home, settings=kb.settings)  # for writing, for the repair only
             try:
                 builder = Builder(kb.settings.corpus, store, kb.index, state, kb.phrase_embedder())
                 records = state.records()
@@ -485,8 +638,8 @@ def repair(kb) -> list[str] | None:
                 builder.derive(records, force=True,
                                reindex=not kb.index.stale_embedder({r.language for r in records.values()}))
             finally:
-                if kb.read_only:
-                    store.close()
+                store.close()
+            kb.close()  # a store opened before the repair shows the graph as it was
     except StoreLockedError:  # another process writes: it will finish, or the next open repairs
         return None
     except Exception as exc:  # e.g. no permission to write here: open what is on disk, the next ingest retries

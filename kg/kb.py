@@ -11,19 +11,20 @@ CLI, Gradio app and HTTP endpoint are thin shells over it::
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Iterable
 
 from ingest.lang import detect as detect_language
 from ingest.records import DocumentRecord
-from kg.build import Builder, IngestReport, Progress, repair
+from kg.build import Builder, IngestReport, LazyRecords, Progress, repair
 from kg.config import Settings
 from kg.graph.entity_queries import entities_query, entity_facts_query, mentions_query
 from kg.graph.namespaces import PREFIXES, region_iri, span_iri
 from kg.graph.observations import Trace, observations_query, prologue, sparql_iri, trace_query
 from kg.graph.observations import rows as obs_rows
 from kg.graph.sparql import QueryResult
-from kg.graph.store import TripleStore, open_store
+from kg.graph.store import StoreLockedError, TripleStore, open_store
 from kg.qa.answer import Answer, Citation
 from kg.search import embedders
 from kg.search.index import Hit, PhraseVectors, SearchIndex
@@ -31,6 +32,7 @@ from kg.state import State
 
 __all__ = ["KnowledgeBase", "EmptyKnowledgeBase", "IngestReport"]
 
+REFRESH_EVERY = 0.25  # seconds between checks whether another process changed the ledger
 ROLE_LABELS = {"average": "yearly average"}  # the graph's English label of a role, where it differs from its name
 
 
@@ -41,8 +43,13 @@ class EmptyKnowledgeBase(RuntimeError):
 class KnowledgeBase:
     """A persistent knowledge base under ``settings.home``.
 
-    ``read_only`` opens the graph without taking the write lock, so queries can
-    run while another process (the app) holds it.
+    Any number of processes may read one knowledge base while one writes. Reading
+    never takes a lock: the graph is opened read-only, and a process that did not
+    write a change itself catches up with it (``refresh``) when it next reads,
+    once the ledger (``state.json``) has changed. Only ``ingest`` takes the write
+    lock (the ledger's and the store's), for as long as it runs; a second writer
+    waits up to ``wait`` seconds, then gets ``StoreLockedError``. ``read_only``
+    refuses ``ingest`` altogether (the CLI's read commands, read replicas).
     """
 
     def __init__(self, settings: Settings | None = None, *, embedder: embedders.Embedder | None = None,
@@ -60,17 +67,23 @@ class KnowledgeBase:
         self._records = None
         self._lock = threading.RLock()  # the app builds in a thread while it answers
         self._answerer = None
+        self._writing = False  # inside ingest: the store is open for writing
+        self._seen = self._ledger_signature()  # the ledger this process's view was read from
+        self._checked = time.monotonic()
         repair(self)  # only after a crash: removes what an interrupted ingest left half-written
 
     # -- resources -------------------------------------------------------
     @property
     def store(self) -> TripleStore:
+        """The graph: open for writing inside ``ingest``, read-only otherwise."""
+        self._catch_up()
         if self._store is None:
-            self._store = open_store(self.settings.store, self.home, read_only=self.read_only)
+            self._store = open_store(self.settings.store, self.home, read_only=not self._writing, settings=self.settings)
         return self._store
 
     @property
     def records(self) -> dict[str, DocumentRecord]:
+        self._catch_up()
         if self._records is None:
             self._records = self.state.records()
         return self._records
@@ -80,6 +93,37 @@ class KnowledgeBase:
             self._store.close()
             self._store = None
 
+    # -- other writers -----------------------------------------------------
+    def _ledger_signature(self):
+        try:
+            st = self.state.path.stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size, st.st_ino
+
+    def refresh(self) -> bool:
+        """Catch up with what another process ingested since this one last read: the ledger, the
+        records, the search index and the graph are read again. True if anything had changed.
+        Reads call it themselves (at most every ``REFRESH_EVERY`` seconds)."""
+        with self._lock:
+            if self._writing:
+                return False
+            signature = self._ledger_signature()
+            self._checked = time.monotonic()
+            if signature == self._seen:
+                return False
+            self.state.load()
+            self._records = None
+            self.index.load()
+            self.close()  # reopened on next use, as it is on disk now
+            self._answerer = None
+            self._seen = signature
+            return True
+
+    def _catch_up(self) -> None:
+        if not self._writing and time.monotonic() - self._checked >= REFRESH_EVERY:
+            self.refresh()
+
     def __enter__(self):
         return self
 
@@ -87,8 +131,13 @@ class KnowledgeBase:
         self.close()
 
     # -- ingest ----------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path] | None = None, progress: Progress | None = None) -> IngestReport:
+    def ingest(self, paths: Iterable[str | Path] | None = None, progress: Progress | None = None,
+               wait: float = 0.0, waiting=None) -> IngestReport:
         """Bring the knowledge base in line with the files under ``paths`` (default: the corpus).
+
+        The write lock is held for the run only. When another process is writing, this waits up
+        to ``wait`` seconds for it (telling ``waiting(message)`` once), then raises
+        ``StoreLockedError``.
 
         New and edited documents are processed, unchanged ones skipped, documents
         previously ingested from under a given folder but now gone are removed.
@@ -98,15 +147,98 @@ class KnowledgeBase:
         if self.read_only:
             raise RuntimeError("this knowledge base was opened read-only")
         with self._lock:
-            records = dict(self.records)
-            builder = Builder(self.settings.corpus, self.store, self.index, self.state, self.phrase_embedder(),
-                              max_document_chars=self.settings.max_document_chars)
+            self.refresh()
+            records = dict(self._records) if self._records is not None else LazyRecords(self.state)  # read when needed
+            self._writing = True
+            self.close()
             try:
+                store = self._open_for_writing(wait, waiting)
+                builder = Builder(self.settings.corpus, store, self.index, self.state, self.phrase_embedder(),
+                                  max_document_chars=self.settings.max_document_chars)
                 report = builder.run(paths, records, progress)
             except BaseException:
                 self._records = None  # read again from what the run committed
                 raise
-            self._records = records
+            else:
+                self._records = records
+            finally:
+                self.close()  # gives the store's write lock back: other processes may ingest now
+                self._writing = False
+                self._seen = self._ledger_signature()
+            return report
+
+    def _open_for_writing(self, wait: float, waiting) -> TripleStore:
+        """The store opened for writing, waiting up to ``wait`` seconds while another process writes
+        (``waiting(message)`` is told once); raises ``StoreLockedError`` after that."""
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                self._store = open_store(self.settings.store, self.home, read_only=False, settings=self.settings)
+                return self._store
+            except StoreLockedError as exc:
+                if time.monotonic() >= deadline:
+                    raise
+                if waiting is not None and not told:
+                    waiting(f"{exc}; waiting up to {wait:g} s for it to finish")
+                    told = True
+                time.sleep(0.5)
+
+    # -- uploads -----------------------------------------------------------
+    @property
+    def uploads(self) -> Path:
+        """The folder the app copies uploaded files to (``home/uploads``); only its documents can be ``remove``d."""
+        return self.home / "uploads"
+
+    def uploaded(self, doc_id: str) -> bool:
+        """True if the document was ingested from the uploads folder."""
+        entry = self.state.docs.get(doc_id)
+        return entry is not None and Path(entry["source"]).resolve().is_relative_to(self.uploads.resolve())
+
+    def remove(self, doc_ids: Iterable[str], progress: Progress | None = None, wait: float = 0.0,
+               waiting=None) -> IngestReport:
+        """Remove uploaded documents: their files leave the uploads folder and the folder is ingested
+        again, so each one's graph, record and vectors are removed like any document gone from an
+        ingested folder (the report lists them in ``removed``).
+
+        Only documents ingested from ``uploads`` can be removed; for any other id (a corpus document,
+        an unknown one) ``ValueError`` says why and nothing is removed. If the ingest fails (another
+        process writes for longer than ``wait`` seconds: ``StoreLockedError``), the files are put back.
+        """
+        if self.read_only:
+            raise RuntimeError("this knowledge base was opened read-only")
+        doc_ids = list(dict.fromkeys(doc_ids))
+        with self._lock:
+            self.refresh()
+            folder = self.uploads.resolve()
+            problems, files = [], []
+            for doc_id in doc_ids:
+                entry = self.state.docs.get(doc_id)
+                if entry is None:
+                    problems.append(f"{doc_id}: no such document")
+                elif not self.uploaded(doc_id):
+                    problems.append(f"{doc_id} was ingested from {entry['source']}, not uploaded in the app: "
+                                    "delete it from that folder and ingest the folder again to remove it")
+                else:
+                    files.append(Path(entry["source"]))
+            if problems:
+                raise ValueError("; ".join(problems))
+            trash = folder / ".removed"  # a hidden folder: ingest does not read it
+            trash.mkdir(parents=True, exist_ok=True)
+            moved = []
+            for src in files:
+                if src.exists():
+                    kept = trash / f"{time.time_ns()}-{src.name}"
+                    src.replace(kept)
+                    moved.append((src, kept))
+            try:
+                report = self.ingest([folder], progress, wait=wait, waiting=waiting)
+            except BaseException:
+                for src, kept in moved:
+                    kept.replace(src)
+                raise
+            for _, kept in moved:
+                kept.unlink(missing_ok=True)
             return report
 
     def phrase_embedder(self):

@@ -132,3 +132,61 @@ def test_plans_named_in_the_documents(listed):
     labels = {r["label"] for r in listed["plan"]}
     assert {"13th Five-Year Plan", "14th Five-Year Plan", "14th Five-Year Public Service Plan",
             "national action plan of the 13th Five-Year Plan"} <= labels
+
+
+# -- every sentence that names an entity is a mention (issue 16) -----------------------------------
+MENTIONS_ZH = ("浙江省海盐县地处杭嘉湖平原。海盐的城乡居民收入比为1.58。去年海盐新建了三所学校。"
+               "海盐还完善了医保报销政策。全省各地学习海盐经验。")
+MENTIONS_EN = ("Haiyan County lies in Zhejiang Province. Haiyan built three schools last year. "
+               "The reimbursement rates of Haiyan rose by 30%. Other counties learn from Haiyan's experience.")
+
+
+@pytest.fixture(scope="module")
+def mentions_kb(tmp_path_factory):
+    from kg import KnowledgeBase, Settings
+    from kg.search.embedders import HashEmbedder
+
+    folder = tmp_path_factory.mktemp("mentions")
+    (folder / "haiyan-zh.txt").write_text(MENTIONS_ZH, encoding="utf-8")
+    (folder / "haiyan-en.txt").write_text(MENTIONS_EN, encoding="utf-8")
+    (folder / "manifest.csv").write_text(
+        "file,title,publisher,issued,language,kind\n"
+        "haiyan-zh.txt,海盐概况,,2023-05-01,zh,news\nhaiyan-en.txt,Haiyan at a glance,,2023-05-01,en,news\n",
+        encoding="utf-8")
+    kb = KnowledgeBase(Settings(home=folder / "kb", embedder="hash"), embedder=HashEmbedder())
+    kb.ingest([folder])
+    yield kb
+    kb.close()
+
+
+@pytest.mark.parametrize("doc, text, names", [
+    ("haiyan-zh", MENTIONS_ZH, {"海盐县", "海盐"}),
+    ("haiyan-en", MENTIONS_EN, {"Haiyan County", "Haiyan"}),
+], ids=["zh", "en"])
+def test_every_sentence_naming_a_region_is_a_mention_short_name_included(mentions_kb, doc, text, names):
+    from kg.graph.namespaces import region_iri
+
+    page = mentions_kb.entity(str(region_iri("330424")))
+    mine = [m for m in page["mentions"] if m["doc"] == doc]
+    rec = mentions_kb.document(doc)
+    naming = [s for s in rec.sentences if any(n in rec.quote(s) for n in names)]
+    assert len(naming) == (5 if doc == "haiyan-zh" else 4)
+    assert {m["sentence"] for m in mine} == {rec.quote(s) for s in naming}
+    assert {m["text"] for m in mine} == names
+    assert all(rec.text[m["start"]:m["end"]] == m["text"] for m in mine)
+
+
+def test_a_short_name_is_not_found_inside_a_longer_word_or_name():
+    import re
+
+    from ingest.entities import name_mentions
+    from ingest.gazetteer import default
+    from ingest.records import DocumentRecord, Entity, Mention, Span
+
+    text = "Haiyan County is in Zhejiang. The Haiyanese Bank of Haiyan opened. Zhang Haiyan spoke."
+    rec = DocumentRecord("d", "/d", "0", text, "txt", "python", "en", "T")
+    ends = [m.end() for m in re.finditer(r"\. ?", text)]
+    rec.sentences = [Span(a, b, i) for i, (a, b) in enumerate(zip([0] + ends[:-1], ends))]
+    entities = {"region:330424": Entity("region:330424", "region", "Haiyan County", {"Haiyan County"}, code="330424")}
+    found = name_mentions(rec, entities, [Mention(0, 13, "region:330424", 0)], default(), "330424")
+    assert found == []  # "Haiyanese", "Bank of Haiyan", "Zhang Haiyan" are other names

@@ -23,6 +23,7 @@ import pytest
 from kg import KnowledgeBase, Settings
 from kg.docids import candidates, is_valid
 from kg.graph.namespaces import ID, doc_graph, doc_iri, observation_iri, slug
+from kg.graph.store import open_store
 from kg.search.embedders import HashEmbedder
 
 from conftest import CORPUS, REPO, TINY, TINY_MANIFEST
@@ -186,7 +187,10 @@ def test_leftovers_of_an_old_crash_are_removed_by_the_next_ingest(make_kb, tiny_
     """A graph with no record, stray record and vector files (as older versions left them)."""
     kb = make_kb()
     kb.ingest([tiny_corpus])
-    kb.store.replace_graph(doc_graph("ghost"), [(doc_iri("ghost"), doc_iri("ghost"), doc_iri("ghost"))])
+    kb.close()  # outside an ingest the knowledge base reads only: write the leftover graph directly
+    writer = open_store(kb.settings.store, kb.home)
+    writer.replace_graph(doc_graph("ghost"), [(doc_iri("ghost"), doc_iri("ghost"), doc_iri("ghost"))])
+    writer.close()
     (kb.home / "records" / "stray.json").write_text("{}")
     shutil.copy(kb.home / "index" / "vectors" / "alpha.npy", kb.home / "index" / "vectors" / "stray.npy")
     (kb.home / "index" / "vectors" / "beta.npy").unlink()  # a committed document missing its vectors

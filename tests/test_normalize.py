@@ -52,3 +52,18 @@ def test_blocks_from_readers_are_trimmed_and_filtered():
     text = "  Heading  \n\n【打印】\n\nBody."
     blocks = [Block(0, 11, "heading"), Block(13, 17, "paragraph"), Block(19, 24, "paragraph")]
     assert _paras(text, blocks=blocks) == ["Heading", "Body."]
+
+
+def test_share_bars_and_font_controls_are_furniture_and_never_a_title(tmp_path):
+    """A web-scraped report opening with its share bar got the title "分享到：微信 微博" (issue 16)."""
+    from ingest import process
+
+    for line in ("分享到：微信 微博", "分享到： 微信 微博 QQ空间", "【字体：大 中 小】", "Share: WeChat Weibo"):
+        assert is_furniture(line), line
+    for line in ("微信公众号关注人数达到12万。", "临湖县发布学生营养改善计划"):
+        assert not is_furniture(line), line
+    path = tmp_path / "linhu.txt"
+    path.write_text("分享到：微信 微博\n下载 打印 全屏\n【字体：大 中 小】\n临湖县学生营养改善计划实施情况通报\n\n"
+                    "临湖县学生营养餐补助标准达到每生每天7.25元。\n", encoding="utf-8")
+    rec = process(path, {})
+    assert rec.title == "临湖县学生营养改善计划实施情况通报"

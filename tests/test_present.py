@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from kg.interfaces.present import (chat_text, citations_html, document_html, entity_html, md_text, text_html,
-                                   trace_html)
+from kg.interfaces.present import (CITED, DOCUMENT_BOX, FIGURE, INDICATOR_MENU, chat_text, citations_html, document_html,
+                                   entity_html, figure_indicators, md_message, md_text, text_html, trace_html)
 
 EVIL = ("<b>bold</b> <img src=x onerror=alert(1)> <iframe src=\"about:blank\"></iframe> <script>alert(2)</script> "
         "*stars* _under_ `tick` [link](http://example.com) www.example.com a@b.org $$x^2$$ ${1} {{value}} "
@@ -94,3 +94,51 @@ def test_citations_documents_traces_and_entities_show_markup_as_text():
     assert set(page.tags) == {"h3", "table", "tr", "th", "td", "h4", "ol", "ul", "li", "b", "small", "code", "br", "mark"}
     assert page.text.count(EVIL) == 4 and "urn:e<1>" in page.text
     assert "a < lt & amp b" in page.text and page.tags.count("mark") == 1  # a name like "lt" marked in the text
+
+
+def render_md(text: str) -> str:
+    markdown_it = pytest.importorskip("markdown_it")
+    return markdown_it.MarkdownIt("commonmark", {"html": True}).render(text)
+
+
+def test_a_message_names_a_command_once_as_code_and_stays_text():
+    message = "SPARQL Update is not allowed: the graph is rebuilt by `policykg ingest`"
+    rendered = render_md(f"**SPARQL error:** {md_message(message)}")
+    page = Page(rendered)
+    assert page.tags == ["p", "strong", "code"], rendered
+    assert page.text.strip() == "SPARQL error: SPARQL Update is not allowed: the graph is rebuilt by policykg ingest"
+    assert "`" not in page.text and page.text.count("policykg ingest") == 1
+    quoted = EVIL.replace("`", "'")
+    evil = Page(render_md(md_message(f"bad `{quoted}` query")))  # what is inside the backticks is text too
+    assert set(evil.tags) == {"p", "code"} and f"bad {quoted} query" in evil.text
+    for odd in ["one ` backtick", "empty `` span", "a `b` c `d"]:  # no pair to show as code: all of it is text
+        assert Page(render_md(md_message(odd))).text.strip() == odd.strip()
+
+
+def test_the_document_box_and_its_highlight_are_marked_for_the_scroll_script():
+    text = "下载 打印 全屏\n" + "filler. " * 200 + "Beds reached 7.9 per 1,000 people. " + "more. " * 50
+    start = text.index("Beds")
+    end = text.index("people.") + len("people.")
+    figure = (text.index("7.9"), text.index("7.9") + 3)
+    rec = SimpleNamespace(text=text, title="t", doc_id="d", language="en", issued=None, publisher=None)
+    out = document_html(rec, start, end, figures=[figure])
+    assert f"class='{DOCUMENT_BOX}' data-cited='d:{start}-{end}'" in out and "overflow-y:auto" in out
+    assert f"<mark id='cited' class='{CITED}'" in out and f"<b class='{FIGURE}'" in out
+    assert "data-cited" not in document_html(rec)  # nothing to scroll to
+
+
+def _rows(indicator, unit, values, doc="d"):
+    return [{"indicator": indicator, "unit": unit, "value": v, "doc": doc} for v in values]
+
+
+def test_the_chart_menu_offers_only_indicators_that_name_something():
+    rows = (_rows("GDP", "percent", [5, 5.2, 4.8]) + _rows("hospital beds per 1,000 people", "hospital beds per 1,000 people", [7.9, 8])
+            + _rows("national key laboratory", "national key laboratories", [3, 12])
+            + _rows("1类", "1类", [2, 1]) + _rows("3年", "percent", [3, 4])  # a number and a counter
+            + _rows("aspects", "aspects", [9, 9]) + _rows("高效", "高效", [7, 1]) + _rows("yuan", "yuan", [2, 3])  # bare units
+            + _rows("Annex", "count", [1, 2, 3, 4, 5, 6]) + _rows("Section", "count", [3, 1, 2, 5, 4])  # numberings
+            + _rows("once", "percent", [1]))  # too few figures
+    offered = [name for _, name in figure_indicators(rows)]
+    assert offered == ["GDP", "hospital beds per 1,000 people", "national key laboratory"], offered
+    assert figure_indicators(rows)[0] == ("GDP (3 figures)", "GDP")
+    assert INDICATOR_MENU.minimum_figures == 2

@@ -26,3 +26,16 @@ def test_chinese_questions_lose_their_filler_and_read_plan_periods():
     assert q.words == ["城镇", "新增就业"] and q.role == "cumulative"  # 累计 says which figure, not which indicator
     assert parse("河南2025年一般公共预算支出中民生支出占多大比例？", set()).words == ["一般公共预算支出中民生支出"]
     assert parse("重庆人均预期寿命是多少？", set()).words == ["人均预期寿命"]
+
+
+def test_mentions_that_tie_on_their_span_sort_and_parse():
+    """An ambiguous place name is read as each of its candidates at one span; sorting such mentions
+    compared two Regions and raised TypeError (issue 15)."""
+    from ingest.gazetteer import default
+
+    candidates = default().lookup("Haiyan", "en")
+    assert len(candidates) >= 2
+    tied = [(17, 23, r) for r in reversed(candidates)]
+    assert [r.code for _, _, r in sorted(tied)] == sorted(r.code for r in candidates)
+    q = parse("how many beds in haiyan and Haiyan County in 2022?")
+    assert {r.code for r in q.regions} >= {r.code for r in candidates if r.level == "county"}

@@ -284,3 +284,16 @@ def test_the_protocol_dataset_leaves_out_the_servers_own_default_graph(server):
     store.replace_graph(G1, [(A, RDFS.label, Literal("one"))])
     assert store.query(f"ASK {{ <{EX}stray> ?p ?o }}").boolean is False
     assert store.query(f"ASK {{ <{EX}a> ?p ?o }}").boolean is True
+
+
+def test_settings_made_in_code_reach_the_store(sparql_server, no_sparql_env, tmp_path, tiny_corpus):
+    """No environment variable: the server named in the Settings a KnowledgeBase is given is used."""
+    sparql_server.clear()
+    settings = Settings(home=tmp_path / "kb", store="sparql", embedder="hash", sparql_server_url=sparql_server.url)
+    kb = KnowledgeBase(settings, embedder=HashEmbedder())
+    try:
+        kb.ingest([tiny_corpus])
+        assert doc_graph("alpha") in kb.store.graphs()
+        assert "4.2" in kb.ask("How many hospital beds per 1,000 people?").answer
+    finally:
+        kb.close()

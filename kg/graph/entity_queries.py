@@ -8,6 +8,7 @@ TYPES = {
     "region": "pkg:Region", "organization": "org:Organization", "person": "foaf:Person", "event": "pkg:Event",
     "plan": "pkg:Plan", "standard": "pkg:Standard", "goal": "pkg:TargetStatement",
     "service": "pkg:ServiceAspect", "service-category": "pkg:ServiceCategory", "service-area": "pkg:ServiceArea",
+    "service-item": "pkg:ServiceItem",
 }
 
 

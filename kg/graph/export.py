@@ -32,7 +32,8 @@ from kg.graph.namespaces import ID, PREFIXES
 from kg.graph.observations import sparql_iri, sparql_string
 from kg.graph.store import OxigraphStore, TripleStore, from_oxigraph_term, to_oxigraph_term  # rdflib <-> pyoxigraph terms
 
-__all__ = ["ExportFormat", "Exported", "FORMATS", "DEFAULT_FORMAT", "export_graph"]
+__all__ = ["ExportFormat", "Exported", "FORMATS", "DEFAULT_FORMAT", "export_graph", "document_graph", "entity_graph",
+           "turtle_of"]
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,38 @@ def export_graph(store: TripleStore, out: str | os.PathLike | IO, fmt: str = DEF
         else:
             count = _write_rdflib(source, fh, spec)
     return Exported(spec.name, count, len(source.graphs))
+
+
+# -- one document, one entity ----------------------------------------------------
+# What the app's "Download Turtle" buttons write: a CONSTRUCT through ``kb.sparql`` (any store), written
+# by pyoxigraph's Turtle serializer with the prefixes, like the whole-graph export.
+
+def document_graph(kb, doc_id: str) -> bytes:
+    """The named graph of one document (its text, sentences, figures, mentions and provenance) as Turtle.
+    Raises ``KeyError`` for a document that is not ingested."""
+    from kg.graph.namespaces import doc_graph
+
+    if doc_id not in kb.state.docs:
+        raise KeyError(doc_id)
+    return turtle_of(kb.sparql(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {sparql_iri(str(doc_graph(doc_id)))} {{ ?s ?p ?o }} }}"))
+
+
+def entity_graph(kb, iri: str) -> bytes:
+    """What the graph states about one entity (its IRI as subject) and what points to it (as object), as Turtle."""
+    node = sparql_iri(iri)
+    return turtle_of(kb.sparql(f"CONSTRUCT {{ {node} ?p ?o . ?s ?q {node} }} "
+                               f"WHERE {{ {{ {node} ?p ?o }} UNION {{ ?s ?q {node} }} }}"))
+
+
+def turtle_of(result) -> bytes:
+    """The triples of a CONSTRUCT or DESCRIBE ``QueryResult`` as Turtle (subjects in IRI order)."""
+    triples = sorted((ox.Triple(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o))
+                      for s, p, o in (result.graph if result.graph is not None else ())),
+                     key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    fh = io.BytesIO()
+    _path_prefix_line(fh)
+    ox.serialize(triples, fh, ox.RdfFormat.TURTLE, prefixes=_abbreviations())
+    return fh.getvalue()
 
 
 # -- what is written ------------------------------------------------------------

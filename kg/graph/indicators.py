@@ -77,16 +77,48 @@ def unit_family(unit: str) -> str:
     return "count"
 
 
-def normalise(metric: str, region_names: set[str] | None = None) -> str:
+class RegionNames:
+    """Region names to drop from metric phrases, lower-cased, ready to be found in one pass."""
+
+    def __init__(self, names=()):
+        self.names = {n.lower() for n in names if n}
+        self.words = max((len(_RUN.findall(n)) for n in self.names), default=0)
+
+    def found(self, s: str) -> list[str]:
+        """The names occurring in ``s`` as whole words, longest first (then alphabetically).
+
+        A name is matched only between non-word characters, so it starts where a run of word
+        characters starts and ends where one ends: the spans from a run's start to the end of
+        one of the next runs are all the places to look (every name starts and ends with a word
+        character; one that does not is looked for everywhere)."""
+        if not self.names:
+            return []
+        runs = [(m.start(), m.end()) for m in _RUN.finditer(s)]
+        out = {s[a:runs[j][1]] for i, (a, _) in enumerate(runs) for j in range(i, min(i + self.words, len(runs)))
+               if s[a:runs[j][1]] in self.names}
+        out |= {n for n in self._odd() if n in s}
+        return sorted(out, key=lambda n: (-len(n), n))
+
+    def _odd(self) -> set[str]:
+        if not hasattr(self, "_odd_names"):
+            self._odd_names = {n for n in self.names if not (_EDGE.match(n) and _EDGE.match(n[-1]))}
+        return self._odd_names
+
+
+_RUN = re.compile(r"\w+")
+_EDGE = re.compile(r"\w")
+
+
+def normalise(metric: str, region_names: "set[str] | RegionNames | None" = None) -> str:
     """The normal form of a metric phrase (rule step 1)."""
     s = metric.lower().replace("’", "'")
     s = re.sub(r"'s\b|'", " ", s)
     previous = None
     while previous != s:  # 力争…, 每年…, …分别: words that frame a Chinese metric, not part of it
         previous, s = s, _ZH_FRAME.sub("", s.strip())
-    for name in sorted(region_names or (), key=len, reverse=True):
-        if name:
-            s = re.sub(rf"(?<!\w){re.escape(name.lower())}(?!\w)", " ", s)
+    names = region_names if isinstance(region_names, RegionNames) else RegionNames(region_names or ())
+    for name in names.found(s):  # longest first: the same as trying every name in turn
+        s = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", s)
     s = re.sub(r"\b(?:19|20)\d\d\b|(?<!per )(?<![\d,.])\d+(?:[.,]\d+)*%?", " ", s)
     words = [w for w in re.findall(r"[\w-]+(?:,\d{3})*", s) if w not in _DROP]
     while words and words[-1] in ("in", "of", "for", "at", "by", "on", "to", "as", "and"):
@@ -104,19 +136,110 @@ def _synonyms() -> dict[str, str]:
     return out
 
 
-def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[str] | None = None):
+def similar_pairs(vecs: np.ndarray, threshold: float, known: "PairCache | None" = None, keys=None,
+                  language: str = "") -> list[tuple[int, int]]:
+    """The pairs ``(i, j)``, ``i < j``, of rows whose cosine is at least ``threshold``, in order.
+
+    Computed block by block (memory stays linear). With ``known`` (a ``PairCache``) and ``keys``
+    (the phrase of each row), the pairs of phrases compared by an earlier call are taken from it
+    and only the phrases new since then are compared with all the others."""
+    n = len(vecs)
+    if n < 2:
+        return []
+    old = known.rows(language, keys, threshold) if known is not None and keys is not None else None
+    seen = old[0] if old is not None else np.zeros(n, dtype=bool)
+    found = [old[1]] if old is not None else []
+    fresh = np.flatnonzero(~seen)
+    for a in range(0, len(fresh), 512):
+        rows = fresh[a : a + 512]
+        i, j = np.nonzero(vecs[rows] @ vecs.T >= threshold)
+        i = rows[i]
+        keep = (i != j) & (seen[j] | (j > i))  # a new phrase with an old one, or two new ones once
+        found.append(np.stack([np.minimum(i, j)[keep], np.maximum(i, j)[keep]], axis=1))
+    pairs = np.unique(np.concatenate(found).reshape(-1, 2), axis=0) if found else np.zeros((0, 2), dtype=np.int64)
+    if known is not None and keys is not None:
+        known.store(language, keys, pairs, threshold)
+    return [(int(i), int(j)) for i, j in pairs]
+
+
+class PairCache:
+    """The similar pairs of phrases the last clustering found, per language, so that the next one
+    compares only new phrases with the others (``similar_pairs``): in memory, and in ``path`` (an
+    .npz file) when given. ``embedders(language)`` names the embedder of a language; pairs are
+    used again only for the same embedder and threshold."""
+
+    def __init__(self, path=None, embedders=lambda language: ""):
+        self.path = path
+        self._embedder = embedders
+        self._saved: dict[str, tuple[list[str], np.ndarray, float, str]] = {}
+        if path is not None:
+            try:
+                with np.load(path, allow_pickle=False) as z:
+                    for language in [str(x) for x in z["languages"]]:
+                        self._saved[language] = (z[f"keys.{language}"].tolist(), z[f"pairs.{language}"],
+                                                 float(z[f"threshold.{language}"]), str(z[f"embedder.{language}"]))
+            except Exception:  # absent or damaged: it is only a cache
+                self._saved = {}
+
+    def rows(self, language: str, keys: list[str], threshold: float):
+        """(which of ``keys`` were compared before, their similar pairs as rows of ``keys``), or None."""
+        saved = self._saved.get(language)
+        if saved is None or saved[2] != threshold or saved[3] != self._embedder(language):
+            return None
+        old_keys, old_pairs, _, _ = saved
+        where = {k: i for i, k in enumerate(keys)}
+        index = np.asarray([where.get(k, -1) for k in old_keys], dtype=np.int64)
+        seen = np.zeros(len(keys), dtype=bool)
+        seen[index[index >= 0]] = True
+        pairs = np.zeros((0, 2), dtype=np.int64)
+        if len(old_pairs):
+            a, b = index[old_pairs[:, 0]], index[old_pairs[:, 1]]
+            both = (a >= 0) & (b >= 0)
+            pairs = np.stack([np.minimum(a, b)[both], np.maximum(a, b)[both]], axis=1)
+        return seen, pairs
+
+    def store(self, language: str, keys: list[str], pairs: np.ndarray, threshold: float) -> None:
+        self._saved[language] = (list(keys), np.asarray(pairs, dtype=np.int64).reshape(-1, 2), threshold,
+                                 self._embedder(language))
+
+    def save(self) -> None:
+        if self.path is None or not self._saved:
+            return
+        from pathlib import Path
+
+        path = Path(self.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"languages": np.array(sorted(self._saved))}
+        for language, (keys, pairs, threshold, embedder) in self._saved.items():
+            data[f"keys.{language}"] = np.array(keys, dtype=str)
+            data[f"pairs.{language}"] = pairs
+            data[f"threshold.{language}"] = np.float64(threshold)
+            data[f"embedder.{language}"] = np.array(embedder)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **data)
+        tmp.replace(path)
+
+
+def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[str] | None = None,
+            pairs: PairCache | None = None):
     """Group observations into indicator concepts.
 
     Returns ``{concept_key: {"pref": {lang: label}, "labels": [(phrase, lang)], "members": [(doc_id, Observation)],
     "rule": str}}``.
     ``embed(phrases, language) -> np.ndarray`` (L2-normalised rows) enables step 2,
-    which compares phrases of the same language only.
+    which compares phrases of the same language only. ``pairs`` (a ``PairCache`` of the same
+    embedder) spares comparing phrases already compared by an earlier call: the result is the same.
     """
     by_norm: dict[str, list] = defaultdict(list)
     families: dict[str, Counter] = defaultdict(Counter)
+    names = RegionNames(region_names or ())
+    normal: dict[tuple[str, str], str] = {}  # (metric, unit) -> key: one phrase is normalised once
     for doc_id, rec in records.items():
         for o in rec.observations:
-            key = normalise(o.metric, region_names) or normalise(o.unit)
+            key = normal.get((o.metric, o.unit))
+            if key is None:
+                key = normal[(o.metric, o.unit)] = normalise(o.metric, names) or normalise(o.unit)
             by_norm[key].append((doc_id, o, rec.language))
             families[key][unit_family(o.unit)] += 1
     keys = sorted(by_norm)
@@ -137,12 +260,10 @@ def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[st
             if len(group) < 2 or language not in THRESHOLDS:
                 continue
             vecs = np.asarray(embed(group, language), dtype=np.float32)
-            sims = vecs @ vecs.T
-            fam = [families[k].most_common(1)[0][0] for k in group]
-            for i in range(len(group)):
-                for j in range(i + 1, len(group)):
-                    if sims[i, j] >= THRESHOLDS[language] and fam[i] == fam[j]:
-                        parent[find(group[j])] = find(group[i])
+            fam = np.asarray([families[k].most_common(1)[0][0] for k in group], dtype=object)
+            for i, j in similar_pairs(vecs, THRESHOLDS[language], known=pairs, keys=group, language=language):
+                if fam[i] == fam[j]:  # single linkage: the groups do not depend on the order of the pairs
+                    parent[find(group[j])] = find(group[i])
     reordered = _link_word_orders(keys, by_norm, families, parent, find)
     translated = _link_translations(keys, by_norm, families, embed, parent, find)
     groups: dict[str, list[str]] = defaultdict(list)

@@ -45,7 +45,9 @@ def observations_query(region_iris: list[str] | None = None, metric: str | None 
         filters.append(f"VALUES ?ind {{ {values} }}\n  ?iri pkg:indicator ?ind .")
     if region_iris is not None:
         values = " ".join(sparql_iri(r) for r in region_iris) or "<urn:policykg:none>"
-        path = "pkg:refArea/skos:broader*" if descendants else "pkg:refArea"
+        # pkg:withinRegion: the region itself or one above it, materialised from skos:broader when the
+        # gazetteer is loaded (kg.graph.rdf_regions): the rows of pkg:refArea/skos:broader*, one join.
+        path = "pkg:refArea/pkg:withinRegion" if descendants else "pkg:refArea"
         filters.append(f"VALUES ?area {{ {values} }}\n  ?iri {path} ?area .")
     if metric:
         needle = sparql_string(metric.lower())

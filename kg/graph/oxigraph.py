@@ -178,6 +178,9 @@ class _DeepStackThreads:
                 with self.lock:
                     self.busy -= 1
                 done.set()
+                # drop this job's references while waiting for the next: a store kept alive by them
+                # would keep its RocksDB write lock after the knowledge base closed it
+                fn = args = box = done = None
 
 
 _threads = _DeepStackThreads(DEEP_STACK_THREADS)

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections import defaultdict
 from urllib.parse import quote
 
-from rdflib import Literal, Namespace
+from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
+from ingest.language import has_han
 from ingest.records import DocumentRecord, Entity
 
 from kg.graph.namespaces import ID, NIF, ORG, PKG, period_iri, region_iri, span_iri, text_iri
@@ -19,7 +20,12 @@ ITSRDF = Namespace("http://www.w3.org/2005/11/its/rdf#")
 STANDARD_2021 = ID["standard/national-basic-public-service-standards-2021"]
 CLASSES = {"organization": (PKG.Organization, ORG.Organization), "person": (PKG.Person, FOAF.Person),
            "event": (PKG.Event, PROV.Activity), "plan": (PKG.Plan,), "standard": (PKG.Standard,),
-           "goal": (PKG.TargetStatement,), "service": (PKG.ServiceArea, SKOS.Concept)}
+           "goal": (PKG.TargetStatement,), "service": (PKG.ServiceArea, SKOS.Concept),
+           "service-item": (PKG.ServiceItem, SKOS.Concept)}
+# A service item's details (ingest.tables.service_items) and the properties that state them
+ITEM_DETAILS = {"target": PKG.targetGroup, "content": PKG.serviceContent, "standard": PKG.serviceStandard,
+                "payment": PKG.paymentResponsibility, "responsible": PKG.responsibleBody,
+                "category": PKG.serviceCategoryLabel}
 
 
 def entity_iri(key: str):
@@ -60,9 +66,10 @@ def merged_entities(records: dict[str, DocumentRecord]) -> dict[str, Entity]:
         for e in records[doc_id].entities:
             kept = merged.get(e.key)
             if kept is None:
-                merged[e.key] = Entity(**{**e.__dict__, "aliases": set(e.aliases)})
+                merged[e.key] = Entity(**{**e.__dict__, "aliases": set(e.aliases), "details": dict(e.details)})
                 continue
             kept.aliases |= e.aliases
+            kept.details = {**e.details, **kept.details}
             for attr in ("parent", "region", "role", "organization", "date", "period", "plan", "code"):
                 if getattr(kept, attr) is None:
                     setattr(kept, attr, getattr(e, attr))
@@ -103,8 +110,12 @@ def entity_triples(records: dict[str, DocumentRecord]) -> list[tuple]:
         elif e.type == "plan" and e.period:
             t.add((iri, PKG.period, period_iri(*e.period)))
             t |= set(period_triples(*e.period))
-        elif e.type == "service" and e.region:
+        elif e.type in ("service", "service-item") and e.region:
             t.add((iri, DCTERMS.spatial, region_iri(e.region)))
+        if e.type == "service-item":
+            for name, value in e.details.items():
+                if name in ITEM_DETAILS:
+                    t.add((iri, ITEM_DETAILS[name], Literal(value, lang="zh" if has_han(value) else "en")))
         elif e.type == "goal":
             if e.date:
                 t.add((iri, PKG.targetYear, Literal(e.date, datatype=XSD.gYear)))
@@ -122,20 +133,62 @@ def entity_docs(records: dict[str, DocumentRecord]) -> dict[str, list[str]]:
 
 
 def service_area_links(records: dict[str, DocumentRecord], catalogue: list[tuple], embed) -> list[tuple]:
-    """Link each service area a region names to the standard's aspect it falls under.
+    """Link each service area a region names to the standard's aspect it falls under, and each service
+    item of an implementation standard's table to the standard's category (``item_links``).
 
     ``catalogue``: (concept IRI, English label, aspect IRI) for the aspects and
     categories of the standard. An area goes to the aspect of the concept whose
     label is nearest by embedding (``embed``: texts -> L2-normalised rows).
     """
-    areas = [e for e in merged_entities(records).values() if e.type == "service"]
+    merged = merged_entities(records)
+    t = item_links([e for e in merged.values() if e.type == "service-item"], embed)
+    areas = [e for e in merged.values() if e.type == "service"]
     if not areas or not catalogue:
-        return []
+        return t
     labels = [label for _, label, _ in catalogue]
     vectors = embed([a.label for a in areas] + labels, "en")
     sims = vectors[: len(areas)] @ vectors[len(areas):].T
-    t = []
     for area, row in zip(areas, sims):
         best = int(row.argmax())
         t.append((entity_iri(area.key), SKOS.broadMatch, catalogue[best][2]))
+    return t
+
+
+def _categories() -> list[tuple[str, str, str]]:
+    """(notation, Chinese label, English label) of each category of the 2021 standard, from the CSV its
+    SKOS scheme is built from (ontology/vocab; scripts/build_standard.py)."""
+    import csv
+
+    from ontology import path as ontology_path
+
+    with open(ontology_path("vocab/national-standard-2021-structure.csv"), encoding="utf-8", newline="") as fh:
+        return [(r["notation"], r["label_zh"], r["label_en"]) for r in csv.DictReader(fh) if r["level"] == "category"]
+
+
+def item_links(items: list[Entity], embed) -> list[tuple]:
+    """Link each service item of an implementation standard to the category of the 2021 standard it
+    falls under (skos:broadMatch): the category its table names, where that is one of the standard's
+    own (its label, or a label holding the other: 儿童健康服务 / 儿童健康), else the category whose
+    label is nearest the item's category and name by embedding (``embed``: texts, language -> rows)."""
+    if not items:
+        return []
+    categories = _categories()
+    t, unplaced = [], []
+    for item in items:
+        stated = item.details.get("category", "")
+        named = [n for n, zh, en in categories if stated and (stated in (zh, en) or zh in stated or stated in zh)]
+        if len(named) == 1:
+            t.append((entity_iri(item.key), SKOS.broadMatch, URIRef(f"{STANDARD_2021}/{named[0]}")))
+        else:
+            unplaced.append(item)
+    for language in ("zh", "en"):
+        group = [i for i in unplaced if has_han(i.label) == (language == "zh")]
+        if not group:
+            continue
+        labels = [zh if language == "zh" else en for _, zh, en in categories]
+        texts = [" ".join(x for x in (i.details.get("category"), i.label) if x) for i in group]
+        vectors = embed(texts + labels, language)
+        sims = vectors[: len(group)] @ vectors[len(group):].T
+        for item, row in zip(group, sims):
+            t.append((entity_iri(item.key), SKOS.broadMatch, URIRef(f"{STANDARD_2021}/{categories[int(row.argmax())][0]}")))
     return t

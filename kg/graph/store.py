@@ -8,6 +8,7 @@ union of all graphs by default.
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Iterable
@@ -253,16 +254,28 @@ stores.register("oxigraph", lambda home, read_only=False: OxigraphStore(Path(hom
 stores.register("rdflib", lambda home, read_only=False: RdflibStore(Path(home) / "graph.nq", read_only=read_only))
 
 
-def _open_sparql(home, read_only=False):
-    """The graph on a SPARQL 1.1 server (``kg.graph.remote``; the URLs come from ``Settings``, i.e. the environment)."""
+def _open_sparql(home, read_only=False, settings=None):
+    """The graph on a SPARQL 1.1 server (``kg.graph.remote``; the URLs come from ``settings``, by default
+    from the environment)."""
     from kg.graph.remote import open_sparql_store
 
-    return open_sparql_store(home, read_only=read_only)
+    return open_sparql_store(home, read_only=read_only, settings=settings)
 
 
 stores.register("sparql", _open_sparql)
 
 
-def open_store(backend: str, home: Path, read_only: bool = False) -> TripleStore:
-    """Open the named store under ``home`` (see ``stores``)."""
-    return stores.create(backend, home, read_only=read_only)
+def _takes_settings(factory) -> bool:
+    try:
+        return "settings" in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def open_store(backend: str, home: Path, read_only: bool = False, settings=None) -> TripleStore:
+    """Open the named store under ``home`` (see ``stores``). A factory that takes a ``settings``
+    keyword (the ``sparql`` store: its server's URLs) is given the knowledge base's ``Settings``."""
+    factory = stores.factory(backend)
+    if settings is not None and _takes_settings(factory):
+        return factory(home, read_only=read_only, settings=settings)
+    return factory(home, read_only=read_only)

@@ -52,17 +52,26 @@ def cmd_ingest(args) -> int:
     from tqdm import tqdm
 
     kb = _open(args, read_only=False)
-    bar = tqdm(total=0, unit="doc", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
+    bars = []  # made on the first progress call, so that a refusal is not wrapped in a bar
 
     def progress(i, n, name):
+        if not bars:
+            bars.append(tqdm(total=n, unit="doc", disable=args.quiet, file=sys.stderr, dynamic_ncols=True))
+        bar = bars[0]
         bar.total = n
         bar.n = i
         bar.set_postfix_str(name)
         bar.refresh()
 
+    def waiting(message):
+        print(f"policykg: {message}", file=sys.stderr, flush=True)
+
     with kb:
-        report = kb.ingest(args.paths or None, progress=progress)
-        bar.close()
+        try:
+            report = kb.ingest(args.paths or None, progress=progress, wait=args.wait, waiting=waiting)
+        finally:
+            for bar in bars:
+                bar.close()
         if args.json:
             _print_json(report.to_json())
         else:
@@ -311,6 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the shipped corpus/)")
     s.add_argument("--json", action="store_true", help="print the report as JSON")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.add_argument("--wait", type=float, default=600.0, metavar="SECONDS",
+                   help="while another process (the app's build, another ingest) writes, wait this long for it "
+                        "(default 600; 0: fail at once)")
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("ask", help="answer a question with citations")

@@ -4,7 +4,9 @@ highlighted span, example queries. Pure functions of library objects."""
 from __future__ import annotations
 
 import html
+import re
 import string
+from dataclasses import dataclass
 
 from ingest.records import DocumentRecord
 
@@ -89,11 +91,24 @@ def md_text(text) -> str:
     """Text for a ``gr.Markdown`` line, shown as written: every ASCII punctuation character is a
     numeric character reference, which Markdown never reads as structure (no emphasis, links, code,
     headings, LaTeX ``$$``, autolinked URLs or HTML tags); line breaks are ``<br>``."""
-    lines = str("" if text is None else text).strip().splitlines()
-    return "<br>".join("".join(f"&#{ord(ch)};" if ch in _PUNCTUATION else ch for ch in line) for line in lines)
+    return _md_chars(str("" if text is None else text).strip())
+
+
+def _md_chars(text: str) -> str:
+    return "<br>".join("".join(f"&#{ord(ch)};" if ch in _PUNCTUATION else ch for ch in line) for line in text.splitlines())
 
 
 _PUNCTUATION = frozenset(string.punctuation)
+
+
+def md_message(text) -> str:
+    """A message (an error, a refusal) for a ``gr.Markdown`` line: ``md_text``, except that a span in
+    backticks, the way messages name a command (`policykg ingest`), is shown once, in ``<code>``, without
+    its backticks. The span's characters are text like the rest (escaped the same way)."""
+    parts = str("" if text is None else text).strip().split("`")
+    if len(parts) % 2 == 0 or any(not p.strip() for p in parts[1::2]):  # an unpaired or empty span: all text
+        return md_text(text)
+    return "".join(_md_chars(p) if i % 2 == 0 else f"<code>{_md_chars(p)}</code>" for i, p in enumerate(parts))
 
 
 def citations_html(answer: Answer) -> str:
@@ -115,7 +130,10 @@ def document_html(rec: DocumentRecord, start: int | None = None, end: int | None
     """The document's extracted text with ``[start, end)`` highlighted (and, inside it, ``figures`` in bold).
 
     The text is shown exactly as extracted (whitespace preserved), so what is
-    highlighted is the cited characters themselves.
+    highlighted is the cited characters themselves. The text is in a scrollable
+    box (class ``DOCUMENT_BOX``); the highlight is ``<mark id="cited" class="CITED">``
+    and each figure in it ``<b class="FIGURE">``: the app's ``SCROLL_JS`` scrolls the box
+    (only the box) to the highlight.
     """
     text = rec.text
     head = (f"<div><b>{esc(rec.title)}</b><br><small><code>{esc(rec.doc_id)}</code> · {esc(rec.language)}"
@@ -128,13 +146,20 @@ def document_html(rec: DocumentRecord, start: int | None = None, end: int | None
         hi = len(text) if context is None else min(len(text), end + context)
         inner, pos = "", start
         for a, b in sorted(f for f in figures if start <= f[0] < f[1] <= end):
-            inner += esc(text[pos:a]) + "<b style='background:#ffb703'>" + esc(text[a:b]) + "</b>"
+            inner += esc(text[pos:a]) + f"<b class='{FIGURE}' style='background:#ffb703'>" + esc(text[a:b]) + "</b>"
             pos = b
         inner += esc(text[pos:end])
-        body = (("…" if lo else "") + esc(text[lo:start]) + "<mark id='cited' style='background:#ffe066'>"
+        body = (("…" if lo else "") + esc(text[lo:start]) + f"<mark id='cited' class='{CITED}' style='background:#ffe066'>"
                 + inner + "</mark>" + esc(text[end:hi]) + ("…" if hi < len(text) else ""))
-    return (head + "<div style='white-space:pre-wrap;max-height:480px;overflow-y:auto;border:1px solid #ddd;"
-            "padding:8px;font-size:0.9em;line-height:1.45'>" + body + "</div>")
+    cited = "" if start is None or end is None else f" data-cited='{esc(rec.doc_id)}:{start}-{end}'"
+    return (head + f"<div class='{DOCUMENT_BOX}'{cited} style='white-space:pre-wrap;overflow-wrap:anywhere;max-height:480px;"
+            "overflow-y:auto;position:relative;border:1px solid #ddd;padding:8px;font-size:0.9em;line-height:1.45'>"
+            + body + "</div>")
+
+
+DOCUMENT_BOX = "doc-box"  # the scrollable box a document's text is shown in
+CITED = "cited"  # the highlighted (cited) characters in it
+FIGURE = "figure"  # a stated figure inside the highlight
 
 
 def trace_html(trace, rec: DocumentRecord) -> str:
@@ -220,13 +245,66 @@ def indicator_choices(indicators: list[dict]) -> list[tuple[str, str]]:
     return out
 
 
-def figure_indicators(rows: list[dict], minimum: int = 2) -> list[tuple[str, str]]:
-    """Indicators with at least ``minimum`` figures in ``rows`` (observation dicts), most figures first,
-    as dropdown choices ("indicator (N figures)", indicator)."""
-    from collections import Counter
+@dataclass(frozen=True)
+class IndicatorMenuRule:
+    """Which indicators the Figures tab offers to chart: those with at least ``minimum_figures``
+    figures (with a value) whose label names something. Not offered:
 
-    counts = Counter(r["indicator"] for r in rows if r.get("indicator") and r.get("value") is not None)
-    return [(f"{name} ({n} figures)", name) for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n >= minimum]
+    - a bare number or counter: what is left of the label after a leading quantity (digits, Chinese
+      numerals) and punctuation has fewer than ``minimum_letters`` letters ("1类", "3年", "个");
+    - a bare unit: the label is the unit its figures are counted in (case, quotes and spaces aside),
+      so it names only the things counted, not what is measured ("高效" counted in "高效", "yuan"
+      in "yuan"); a unit that names a rate (one of ``rate_words``, as in "beds per 1,000 people")
+      says what is measured and is kept;
+    - a numbering: its figures are the integers 1, 2, 3 … n (n at least ``numbering``, each once), as
+      when numbered headings ("Section 12.", "Annex 3.") were read as figures.
+    """
+
+    minimum_figures: int = 2
+    minimum_letters: int = 2
+    numbering: int = 5
+    leading_quantity: str = r"^[\s\d.,，．%％〇零一二两三四五六七八九十百千万亿]+"
+    rate_words: tuple[str, ...] = (" per ", "每", "/")
+
+    def letters(self, label: str) -> str:
+        rest = re.sub(self.leading_quantity, "", label or "")
+        return "".join(ch for ch in rest if ch.isalpha())
+
+    def names_something(self, label: str, units, values=()) -> bool:
+        """True unless ``label`` is a bare number, counter or unit, or its figures a numbering
+        (``units``, ``values``: its figures' units and values)."""
+        if len(self.letters(label)) < self.minimum_letters:
+            return False
+        values = sorted(float(v) for v in values if v is not None)
+        if len(values) >= self.numbering and values == [float(i) for i in range(1, len(values) + 1)]:
+            return False
+        units = [u for u in units if u]
+        same = [u for u in units if _plain(u) == _plain(label) and not any(w in f" {u} " for w in self.rate_words)]
+        return not units or len(same) * 2 <= len(units)  # a bare unit for most of its figures
+
+
+INDICATOR_MENU = IndicatorMenuRule()
+
+
+def _plain(text: str) -> str:
+    return "".join(ch for ch in str(text).casefold() if ch.isalnum())
+
+
+def figure_indicators(rows: list[dict], rule: IndicatorMenuRule = INDICATOR_MENU) -> list[tuple[str, str]]:
+    """The indicators of ``rows`` (observation dicts) worth charting by ``rule`` (``INDICATOR_MENU``),
+    most figures first, as dropdown choices ("indicator (N figures)", indicator)."""
+    from collections import Counter, defaultdict
+
+    counts: Counter = Counter()
+    units: dict[str, list] = defaultdict(list)
+    values: dict[str, list] = defaultdict(list)
+    for r in rows:
+        if r.get("indicator") and r.get("value") is not None:
+            counts[r["indicator"]] += 1
+            units[r["indicator"]].append(r.get("unit"))
+            values[r["indicator"]].append(r["value"])
+    return [(f"{name} ({n} figures)", name) for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            if n >= rule.minimum_figures and rule.names_something(name, units[name], values[name])]
 
 
 def figure_bars(rows: list[dict], indicator: str | None):

@@ -26,6 +26,7 @@ from kg.graph.worker import QueryPool, Reply
 
 TRUNCATED_HEADER = "X-Policykg-Truncated"
 ROW_LIMIT_HEADER = "X-Policykg-Row-Limit"
+WRITER_WAIT = 3600.0  # seconds the app's build waits for another process's ingest to finish
 BODY_FACTOR = 4  # a request body may be this many times the query limit (form encoding triples some bytes)
 
 
@@ -285,9 +286,14 @@ class BackgroundBuild:
         self.status.message = f"building the graph and index: {i}/{n} documents" + (f" ({name})" if name else "")
         print(self.status.message, flush=True)
 
+    def _waiting(self, message: str) -> None:
+        self.status.message = f"waiting: {message}"
+        print(self.status.message, flush=True)
+
     def _run(self) -> None:
         try:
-            report = self.kb.ingest([self.corpus] if self.corpus else None, progress=self._progress)
+            report = self.kb.ingest([self.corpus] if self.corpus else None, progress=self._progress,
+                                    wait=WRITER_WAIT, waiting=self._waiting)
             failed = f"; {len(report.failed)} failed" if report.failed else ""
             self.status.message = (f"ready: {len(self.kb.state.docs)} documents ({len(report.added)} added, "
                                    f"{len(report.updated)} updated, {len(report.unchanged)} unchanged, "

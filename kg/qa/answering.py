@@ -14,6 +14,8 @@ answered with figures of that region, year or group.
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass
 from typing import Callable, Protocol
@@ -310,6 +312,9 @@ class Answerer:
             nearest = pack.nearest_figure(q, ranked[0].row, self._what(ranked[0].row, pack))
         if q.regions or q.national or q.years or q.group:
             everywhere = self._readable(self._rows(observations_query(language=q.language)), q.language)
+            if len(everywhere) > W.ELSEWHERE_RANK_LIMIT:
+                found = {h.doc_id for h in hits}
+                everywhere = [r for r in everywhere if r["doc"] in found]
             others = self._rank(q, everywhere, hits)
             if others and others[0].score >= pack.min_figure_score:
                 elsewhere = pack.nearest_figure(q, others[0].row, self._what(others[0].row, pack), elsewhere=True)
@@ -326,13 +331,70 @@ class Answerer:
             return Answer(q.text, False, pack.passage_abstention(citations[0].quote if citations else None), citations)
         best = hits[0]
         if q.kind == "who" and (found := self._who(q, hits)) is not None:
-            span, best = found
-            citations = [self.sources.cite(best)] + [c for c in citations if (c.doc, c.start) != (best.doc_id, best.start)][: k - 1]
+            span, best, person = found
+            citations = self._evidence(q, best, hits, k, lambda h: self._names(h, {person}))
             text = " ".join(best.text.split())
             return Answer(q.text, True, f"{span} — {text}", citations)
         span = self._short_span(q, best)
+        if q.kind in ("who", "when", "where"):
+            citations = self._evidence(q, best, hits, k, self._supports(q, best, span))
         text = " ".join(best.text.split())
         return Answer(q.text, True, f"{span} — {text}" if span and span not in text[:len(span) + 2] else text, citations)
+
+    def _evidence(self, q: ParsedQuestion, best, hits, k: int, supports: Callable | None) -> list[Citation]:
+        """The citations of a who/when/where answer: the passage it was drawn from, then those of the
+        other best passages that bear it out. A passage must be close enough to the question
+        (``weights.MIN_CITATION_COSINE`` for its language), be a statement rather than a fragment
+        (a title or heading line, a dangling name with no predicate), and, where the answer names
+        someone, a year or a place, name it too (``supports``)."""
+        floor = W.MIN_CITATION_COSINE.get(q.language, W.MIN_CITATION_COSINE["en"])
+        chosen = [best]
+        for h in hits:
+            if len(chosen) >= k:
+                break
+            if (h.doc_id, h.start) == (best.doc_id, best.start) or any((h.doc_id, h.start) == (c.doc_id, c.start) for c in chosen):
+                continue
+            if h.dense < floor or self._fragment(h) or (supports is not None and not supports(h)):
+                continue
+            chosen.append(h)
+        return [self.sources.cite(h) for h in chosen]
+
+    def _fragment(self, hit) -> bool:
+        """A sentence that states nothing by itself: the document's title, a heading line (a whole
+        paragraph, short and with no sentence-final punctuation) or a dangling piece ("Chongqing-",
+        "Source:")."""
+        rec = self._records[hit.doc_id]
+        text = " ".join(hit.text.split())
+        if not text or text == " ".join((rec.title or "").split()):
+            return True
+        if text[-1] in W.DANGLING_END:
+            return True
+        han = has_han(text)
+        size = len(re.sub(r"\s", "", text)) if han else len(text.split())
+        if size < (W.FRAGMENT_CHARS_ZH if han else W.FRAGMENT_WORDS):
+            return True
+        span = rec.sentences[hit.sentence]
+        para = rec.paragraphs[span.paragraph] if span.paragraph is not None and span.paragraph < len(rec.paragraphs) else None
+        whole = para is not None and (para.start, para.end) == (span.start, span.end)
+        return whole and text[-1] not in W.SENTENCE_END and size <= (W.HEADING_CHARS_ZH if han else W.HEADING_WORDS)
+
+    def _names(self, hit, keys: set[str]) -> bool:
+        """Whether a passage names one of these entities."""
+        rec = self._records[hit.doc_id]
+        return any(m.key in keys for m in rec.mentions if hit.start <= m.start < hit.end)
+
+    def _supports(self, q: ParsedQuestion, best, span: str | None) -> Callable | None:
+        """What a further passage must hold to bear out the answer drawn from ``best``: the person,
+        the year or a place the answer names (None: the answer names none of them)."""
+        if not span:
+            return None
+        rec = self._records[best.doc_id]
+        inside = [m for m in rec.mentions if best.start <= m.start < best.end]
+        if q.kind == "when":
+            return lambda h: span in h.text
+        kind = "person:" if q.kind == "who" else "region:"
+        keys = {m.key for m in inside if m.key.startswith(kind)}
+        return (lambda h: self._names(h, keys)) if keys else None
 
     def _about_region(self, q: ParsedQuestion, hits) -> list:
         """Passages that can speak for the region a question names: from a document about it,
@@ -376,7 +438,7 @@ class Answerer:
 
     def _who(self, q: ParsedQuestion, hits):
         """For 'who' questions: the person whose stated role and organization the question describes,
-        else the first of the best passages that names a person. Returns (span, hit) or None."""
+        else the first of the best passages that names a person. Returns (span, hit, person key) or None."""
         best, best_cover = None, 0.0
         codes = q.places()
         for rec in self._records.values():
@@ -401,13 +463,13 @@ class Answerer:
             s = rec.sentences[m.sentence]
             hit = next((h for h in self.sources.search(rec.quote(s), k=3) if h.doc_id == rec.doc_id and h.start == s.start), None)
             if hit is not None:
-                return _person(person, ents, q.language), hit
+                return _person(person, ents, q.language), hit, person.key
         for h in hits:
             rec = self._records[h.doc_id]
             ents = {e.key: e for e in rec.entities}
             named = [ents[m.key] for m in rec.mentions if h.start <= m.start < h.end and m.key.startswith("person:") and m.key in ents]
             if named:
-                return _person(named[0], ents, q.language), h
+                return _person(named[0], ents, q.language), h, named[0].key
         return None
 
 
@@ -456,7 +518,14 @@ def _of_status(q: ParsedQuestion, rows: list[dict]) -> list[dict]:
 
 def _written_in(text: str, language: str) -> bool:
     """Whether a label is in the given language (by its script, as documents are)."""
-    return lang.detect(text) == language
+    return _language_of(text) == language
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _language_of(label: str) -> str:
+    """``lang.detect`` of a label, remembered: ranking every figure of a corpus reads the same few
+    thousand indicator labels and units again for each question."""
+    return lang.detect(label)
 
 
 def _pack(code: str):

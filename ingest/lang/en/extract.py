@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from ingest import sentences
+from ingest import sentences, tables
 from ingest.lang.en import roles
 from ingest.lang.en.vocab import ANAPHORA as _ANAPHORA, CHANGE_NOUNS as _CHANGE_NOUNS, CHANGE_VERBS as _CHANGE_VERBS
 from ingest.lang.en.vocab import EXPECT_VERBS as _EXPECT, GROUP_HEADS, PEOPLE, PLAN_WORDS as _PLAN
@@ -36,7 +36,7 @@ from ingest.lang.en.quantities import find_quantities_en, per_n_in, per_n_unit
 from ingest.quantities import Quantity
 from ingest.records import DocumentRecord, Observation
 
-RULE_VERSION = "en-4"
+RULE_VERSION = "en-5"  # en-5: figures in table cells are read from the table (ingest.tables)
 
 
 
@@ -114,7 +114,18 @@ def extract(rec: DocumentRecord, regions: RegionFinder | None = None, subject=No
                 sentence=span.index, rule=f"{RULE_VERSION}:{f.rule}" + (f"+{role.cue}" if role.cue else ""),
             ))
         prev_by_par[span.paragraph] = (span.index, times, figs)
-    return out
+    return tables.apply(rec, out, find_quantities_en, _table_unit, regions, subject)
+
+
+def _table_unit(metric: str, q: Quantity) -> str:
+    """The unit of a figure in a table cell that states none: "beds per 1,000 people" for the row
+    "Hospital beds per 1,000 people", else "count"."""
+    per = per_n_in(metric)
+    counted = re.search(r"([A-Za-z][\w-]*)\s+per\b", metric)
+    if per and counted:
+        noun = counted.group(1).lower()
+        return f"{'persons' if noun in PEOPLE else noun} {per}"
+    return per or "count"
 
 
 # -- metric, unit, group, status ------------------------------------------------

@@ -23,7 +23,7 @@ class ChinesePack(LanguagePack):
     embedder = "e5"  # multilingual e5; MiniLM was trained on English
     # In Chinese text "." is a decimal point (129.8万), not a full stop.
     sentence_punct = ["。", "！", "？", "!", "?", "｡"]
-    rule_sets = {"extract": extract.RULE_VERSION, "entities": "zh-1", "quantities": "zh-2"}
+    rule_sets = {"extract": extract.RULE_VERSION, "entities": "zh-2", "quantities": "zh-2"}
     data_dir = DATA
     indicator_synonyms = INDICATOR_SYNONYMS
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import re
 
-from ingest import glossary
+from ingest import glossary, tables
 
 from ingest.lang.zh import words as words_zh
 from ingest.lang.zh.vocab import ORG_HEAD as _HEAD, ORG_PREFIX as _PREFIX, NOT_ORG as _NOT_ORG
 from ingest.lang.zh.vocab import ROLE_AFTER as _ROLE_AFTER, ROLE_BEFORE as _ROLE_BEFORE, STANDING_BODIES as _STANDING
-from ingest.entities import entity_adder, region_mentions, slug
+from ingest.entities import entity_adder, name_mentions, region_mentions, slug
 from ingest.records import DocumentRecord, Entity, Mention
 
 def extract_entities(rec: DocumentRecord, gazetteer, subject: str | None = None) -> tuple[list[Entity], list[Mention]]:
@@ -65,7 +65,21 @@ def extract_entities(rec: DocumentRecord, gazetteer, subject: str | None = None)
                 continue
             org = next((key for s, e, key in orgs if e == role_start or (e <= role_start and not text[e:role_start].strip("新闻 "))), None)
             add(Entity(f"person:{slug(w)}", "person", w, role=role, organization=org), span.start + a, span.start + b, span.index)
+    tables.service_items(rec, subject, add)
+    mentions += name_mentions(rec, entities, mentions, gazetteer, subject, boundaries=words_zh.boundaries,
+                              ordinary=_ordinary_word)
     return list(entities.values()), sorted(mentions, key=lambda m: (m.start, m.end))
+
+
+# A short region name jieba's dictionary counts this often is an ordinary word too (新城 824, 和平 7998;
+# 海盐 128, 余杭 56): it names the region only in a document about that region.
+_ORDINARY_FREQ = 500
+
+
+def _ordinary_word(name: str) -> bool:
+    tokenizer = words_zh.jieba().dt
+    tokenizer.check_initialized()
+    return tokenizer.FREQ.get(name, 0) > _ORDINARY_FREQ
 
 
 def _english(name: str, named) -> str | None:

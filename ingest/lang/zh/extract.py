@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 
-from ingest import glossary
+from ingest import glossary, tables
 
 
 from ingest.lang.zh import roles
@@ -26,7 +26,7 @@ from ingest.quantities import Quantity
 from ingest.lang.zh.quantities import find_quantities_zh
 from ingest.records import DocumentRecord, Observation
 
-RULE_VERSION = "zh-10"
+RULE_VERSION = "zh-11"  # zh-11: figures in table cells are read from the table (ingest.tables)
 _CLAUSE = re.compile(r"[，,；;。！？!?：:（）()]")
 _EVERYONE = re.compile(r"(?:全体|全市|全省|全区)?(居民)(?=人均|收入|消费)")  # 居民人均可支配收入: all residents
 PLAN = re.compile(r"[“\"]?(十[一二三四五六七八九])五[”\"]?")  # 十四五, “十五五”: a Five-Year Plan
@@ -126,7 +126,19 @@ def extract(rec: DocumentRecord, regions=None, subject=None) -> list[Observation
                 sentence=span.index, rule=f"{RULE_VERSION}:{rule}" + (f"+{role.cue}" if role.cue else ""), unit_zh=unit_zh,
                 upper=str(q.upper) if q.upper is not None else None,
             ))
-    return out
+    return tables.apply(rec, out, find_quantities_zh, _table_unit, regions, subject)
+
+
+def _table_unit(metric: str, q: Quantity) -> str:
+    """The unit of a figure in a table cell whose row says what it counts (每千人口床位数（张）:
+    "beds per 1,000 people"), else "count"."""
+    counted = strip_leading_verbs(re.sub(r"[数量]+$", "", metric)) if metric else ""
+    if not counted:
+        return "count"
+    per = _per(metric)
+    if per is None and not (q.unit and len(q.unit) <= 2):
+        return "count"
+    return _count_unit(counted, per)[1]
 
 
 def _count(text: str, q: Quantity, metric: str, span: tuple[int, int], list_per):
