@@ -266,7 +266,7 @@ def run(args) -> dict:
 
 # -- issue 15: throughput and incremental costs, next to their goals ------------------------------
 
-GOALS = {"en": 18_000, "hash": 18_000, "noop": 1.0}
+GOALS = {"en": 18_000, "zh": 3_500, "hash": 18_000, "noop": 1.0}
 
 
 def _vary(text: str, k: int) -> str:
@@ -386,6 +386,7 @@ def _noop_subprocess(folder: Path, home: Path, store: str, repeats: int) -> floa
 
 def goals(args) -> list[tuple[str, str, str, str]]:
     """Issue 15's measurements: (what, measured, goal, notes) rows."""
+    from kg import Settings
     from kg.search import embedders
 
     src = Path(args.corpus).resolve()
@@ -407,10 +408,12 @@ def goals(args) -> list[tuple[str, str, str, str]]:
                      f"{res['chars']:,} chars, {res['docs']} docs: {res['wall']:.1f} s ({res['cpu']:.1f} cpu s); "
                      f"embedding alone {floor:.1f} s ({floor_cpu:.1f} cpu s): {res['wall'] / floor:.1f}x the floor"))
         zh = synth_language(src, work / "zh", "zh", 1)
-        res = _cold(zh, work / "home-zh", emb if args.zh_embedder is None else embedders.load(args.zh_embedder),
-                    args.store)
-        rows.append(("Chinese end to end", f"{res['chars'] / res['wall']:,.0f} chars/s", "-",
-                     f"{res['chars']:,} chars, {res['docs']} docs: {res['wall']:.1f} s ({res['cpu']:.1f} cpu s)"))
+        zh_name = args.zh_embedder or Settings().embedders().get("zh", args.embedder)  # Chinese: e5 by default
+        res = _cold(zh, work / "home-zh", embedders.load(zh_name), args.store)
+        rows.append((f"Chinese end to end ({zh_name})", f"{res['chars'] / res['wall']:,.0f} chars/s",
+                     f">= {GOALS['zh']:,} chars/s",
+                     f"{res['chars']:,} chars, {res['docs']} docs: {res['wall']:.1f} s ({res['cpu']:.1f} cpu s; "
+                     f"{res['chars'] / res['cpu']:,.0f} chars/cpu-s)"))
         res = _cold(en, work / "home-en-hash", hashed, args.store)
         rows.append(("English pipeline, hash embedder", f"{res['chars'] / res['cpu']:,.0f} chars/cpu-s",
                      f">= {GOALS['hash']:,} chars/cpu-s", f"{res['wall']:.1f} s, {res['cpu']:.1f} cpu s"))
@@ -501,7 +504,7 @@ def main(argv=None) -> int:
     p.add_argument("--goals", action="store_true", help="measure issue 15's figures instead, next to their goals")
     p.add_argument("--sizes", default="40,1000", help="--goals: corpus sizes for the one-document edit (default 40,1000)")
     p.add_argument("--en-copies", type=int, default=8, help="--goals: copies of the English documents (default 8)")
-    p.add_argument("--zh-embedder", help="--goals: embedder of the Chinese build (default: --embedder)")
+    p.add_argument("--zh-embedder", help="--goals: embedder of the Chinese build (default: the configured one, e5)")
     args = p.parse_args(argv)
     if args.repeats < 1:
         p.error("--repeats must be at least 1")
