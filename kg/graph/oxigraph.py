@@ -102,26 +102,37 @@ def _run_query(store, query, prefixes, max_rows):
         res = store.query(query, use_default_graph_as_union=True, prefixes=prefixes)
     except SyntaxError as exc:
         raise SparqlError(str(exc)) from exc
+    limit = max_rows if max_rows and max_rows > 0 else None
+    if isinstance(res, ox.QueryTriples):
+        return triples_result(res, limit)
+    return solutions_result(res, limit)
+
+
+def solutions_result(res, limit: int | None) -> QueryResult:
+    """Oxigraph's ``QueryBoolean`` or ``QuerySolutions`` (a store's, or parsed from a server's reply)
+    as a ``QueryResult``, reading at most ``limit`` rows and marking it ``truncated`` if there were more."""
     if isinstance(res, ox.QueryBoolean):
         return QueryResult("ASK", boolean=bool(res))
-    limit = max_rows if max_rows and max_rows > 0 else None
-    truncated = False
-    if isinstance(res, ox.QueryTriples):
-        g = Graph()
-        for i, t in enumerate(res):
-            if limit is not None and i >= limit:
-                truncated = True
-                break
-            g.add((from_oxigraph_term(t.subject), from_oxigraph_term(t.predicate), from_oxigraph_term(t.object)))
-        return QueryResult("CONSTRUCT", graph=g, truncated=truncated)
-    vars = [v.value for v in res.variables]
-    rows = []
+    names = [v.value for v in res.variables]
+    rows, truncated = [], False
     for sol in res:
         if limit is not None and len(rows) >= limit:
             truncated = True
             break
-        rows.append(tuple(from_oxigraph_term(sol[v]) for v in vars))
-    return QueryResult("SELECT", vars=vars, rows=rows, truncated=truncated)
+        rows.append(tuple(from_oxigraph_term(sol[v]) for v in names))
+    return QueryResult("SELECT", vars=names, rows=rows, truncated=truncated)
+
+
+def triples_result(triples, limit: int | None) -> QueryResult:
+    """Oxigraph triples or quads (a CONSTRUCT's, or parsed RDF) as a CONSTRUCT ``QueryResult`` of at most
+    ``limit`` triples, marked ``truncated`` if there were more."""
+    g, truncated = Graph(), False
+    for i, t in enumerate(triples):
+        if limit is not None and i >= limit:
+            truncated = True
+            break
+        g.add((from_oxigraph_term(t.subject), from_oxigraph_term(t.predicate), from_oxigraph_term(t.object)))
+    return QueryResult("CONSTRUCT", graph=g, truncated=truncated)
 
 
 # --- threads with a deep stack ----------------------------------------------

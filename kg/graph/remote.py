@@ -34,9 +34,9 @@ import urllib.request
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 
-from kg.graph.oxigraph import from_oxigraph_term, to_oxigraph_term
+from kg.graph.oxigraph import solutions_result, to_oxigraph_term, triples_result
 from kg.graph.sparql import QueryResult, SparqlError
 from kg.graph.store import TripleStore
 
@@ -215,28 +215,12 @@ class SparqlStore(TripleStore):
             raise RemoteStoreError(f"the SPARQL server at {self.config.query_url} answered a query with CSV, "
                                    "which loses the terms' types; it should honour the Accept header")
         if results_format is not None:
-            res = ox.parse_query_results(resp, results_format)
-            if isinstance(res, ox.QueryBoolean):
-                return QueryResult("ASK", boolean=bool(res))
-            names = [v.value for v in res.variables]
-            rows, truncated = [], False
-            for sol in res:
-                if max_rows is not None and len(rows) >= max_rows:
-                    truncated = True
-                    break
-                rows.append(tuple(from_oxigraph_term(sol[v]) for v in names))
-            return QueryResult("SELECT", vars=names, rows=rows, truncated=truncated)
+            return solutions_result(ox.parse_query_results(resp, results_format), max_rows)
         rdf_format = ox.RdfFormat.from_media_type(media) if media else None
         if rdf_format is None:
             raise RemoteStoreError(f"the SPARQL server at {self.config.query_url} answered a query with "
                                    f"{media or 'no content type'}, not SPARQL results or RDF")
-        g, truncated = Graph(), False
-        for i, q in enumerate(ox.parse(resp, rdf_format)):
-            if max_rows is not None and i >= max_rows:
-                truncated = True
-                break
-            g.add((from_oxigraph_term(q.subject), from_oxigraph_term(q.predicate), from_oxigraph_term(q.object)))
-        return QueryResult("CONSTRUCT", graph=g, truncated=truncated)
+        return triples_result(ox.parse(resp, rdf_format), max_rows)
 
     # -- HTTP ----------------------------------------------------------------------------
     def _request(self, method: str, url: str, body: bytes | None, headers: dict, *, what: str,
