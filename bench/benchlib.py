@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -24,6 +25,26 @@ def percentile(values: list[float], p: float) -> float:
     """The ``p`` quantile (0..1) of ``values`` by nearest rank; 0 for no values."""
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p * (len(values) - 1))))] if values else 0.0
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (ru_maxrss is kB on Linux, bytes on macOS)."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far (all threads)."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as text ("n/a" where the system has none)."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
 
 
 def tiny_corpus() -> tuple[dict[str, str], str]:

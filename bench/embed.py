@@ -33,7 +33,6 @@ import json
 import os
 import random
 import re
-import resource
 import sys
 import time
 from pathlib import Path
@@ -41,20 +40,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
+from benchlib import cpu_seconds, load_average  # noqa: E402
+
 SHARED = REPO.parent / "shared" / "corpus-zh-provinces"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def cpu_seconds() -> float:
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    return ru.ru_utime + ru.ru_stime
 
 
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "n/a"
 
 
 def chinese_sentences(folder: Path, lo: int = 20, hi: int = 200) -> list[str]:

@@ -17,8 +17,6 @@ import argparse
 import collections
 import concurrent.futures
 import json
-import os
-import sys
 import tempfile
 import threading
 import time

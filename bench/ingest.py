@@ -51,7 +51,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -64,26 +63,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
+from benchlib import cpu_seconds, load_average, peak_rss_mb  # noqa: E402
+
 APPENDED = "\n\nThis sentence was appended by the ingest benchmark, edit number {n}.\n"
 
 
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MB (ru_maxrss is kB on Linux, bytes on macOS)."""
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 
 
-def cpu_seconds() -> float:
-    """User + system CPU time of this process so far (all threads)."""
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    return ru.ru_utime + ru.ru_stime
 
 
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
 
 
 def _version(pkg: str) -> str:

@@ -27,7 +27,6 @@ import json
 import os
 import random
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -38,19 +37,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchlib import percentile  # noqa: E402
+from benchlib import cpu_seconds, peak_rss_mb, percentile  # noqa: E402
 from kg import KnowledgeBase, Settings  # noqa: E402
 
 GOALS = {"ask_p95_ms": 50, "update_s": "about one document's cost", "noop_s": 1.0, "recall": 0.95}
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def cpu_s() -> float:
-    t = os.times()
-    return t.user + t.system
 
 
 def disk_mb(path: Path) -> float:
@@ -91,9 +85,9 @@ def make_corpus(folder: Path, docs: int, per_doc: int, zh_share: float | None, s
 
 
 def timed(fn):
-    t, c = time.perf_counter(), cpu_s()
+    t, c = time.perf_counter(), cpu_seconds()
     out = fn()
-    return out, time.perf_counter() - t, cpu_s() - c
+    return out, time.perf_counter() - t, cpu_seconds() - c
 
 
 def questions(docs: int) -> tuple[list[str], list[str]]:

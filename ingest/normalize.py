@@ -23,7 +23,7 @@ _CONTROL_WORDS = {
     "返回顶部", "返回", "顶部", "打印本页", "关闭窗口", "分享到", "默认", "放大", "缩小",
     # share buttons and font controls of Chinese government sites ("分享到：微信 微博", "【字体：大 中 小】")
     "微信", "微博", "新浪微博", "腾讯微博", "qq", "qq空间", "朋友圈", "字体", "wechat", "weibo",
-    "twitter", "facebook", "linkedin",
+    "twitter", "facebook", "linkedin", "full", "screen",  # "Full screen" written as two words
 }
 _SPLIT_CONTROLS = re.compile(r"[\s【】\[\]｜|/·•:：()（）<>《》,，、;；\-–—]+")
 _PAGE_NUMBER = re.compile(

@@ -26,6 +26,7 @@ import threading
 import time
 import urllib.request
 from collections import deque
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,17 @@ class App:
                     pass
         pytest.fail(f"app.py not ready within {timeout:.0f} s:\n{self.log()}")
 
+    @classmethod
+    @contextmanager
+    def serving(cls, home: Path, corpus: Path):
+        """An app on ``home`` and ``corpus``, ready (its build done), stopped on leaving."""
+        running = cls(home, corpus)
+        try:
+            running.wait(STARTUP_TIMEOUT)
+            yield running
+        finally:
+            running.stop()
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             try:
@@ -119,12 +131,8 @@ class App:
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
-    running = App(root / "home", write_reports(root / "reports"))
-    try:
-        running.wait(STARTUP_TIMEOUT)
+    with App.serving(root / "home", write_reports(root / "reports")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -417,12 +425,8 @@ def write_markup_corpus(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def markup_app(tmp_path_factory):
     root = tmp_path_factory.mktemp("markup")
-    running = App(root / "home", write_markup_corpus(root / "corpus"))
-    try:
-        running.wait(STARTUP_TIMEOUT)
+    with App.serving(root / "home", write_markup_corpus(root / "corpus")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")

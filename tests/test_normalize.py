@@ -58,7 +58,8 @@ def test_share_bars_and_font_controls_are_furniture_and_never_a_title(tmp_path):
     """A web-scraped report opening with its share bar got the title "分享到：微信 微博" (issue 16)."""
     from ingest import process
 
-    for line in ("分享到：微信 微博", "分享到： 微信 微博 QQ空间", "【字体：大 中 小】", "Share: WeChat Weibo"):
+    for line in ("分享到：微信 微博", "分享到： 微信 微博 QQ空间", "【字体：大 中 小】", "Share: WeChat Weibo",
+                 "Print | Download | Full screen"):
         assert is_furniture(line), line
     for line in ("微信公众号关注人数达到12万。", "临湖县发布学生营养改善计划"):
         assert not is_furniture(line), line

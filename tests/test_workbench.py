@@ -145,12 +145,8 @@ def app(tb, tmp_path_factory):
     from test_compare import write_reports
 
     root = tmp_path_factory.mktemp("workbench")
-    running = tb.App(root / "home", write_reports(root / "reports"))
-    try:
-        running.wait(tb.STARTUP_TIMEOUT)
+    with tb.App.serving(root / "home", write_reports(root / "reports")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
