@@ -17,7 +17,8 @@ measures the approximate index at 1M vectors). Figures are printed, never assert
 
     python bench/scale.py --docs 10000                       # the default embedders (slow: hours)
     python bench/scale.py --docs 10000 --embedder hash       # the pipeline without a model
-    python bench/scale.py --docs 1000 --home /tmp/scale-1k   # keep the knowledge base
+    python bench/scale.py --docs 1000 --home /tmp/scale-1k   # keep the knowledge base (and its corpus
+                                                             # beside it): a second run starts warm
 """
 
 from __future__ import annotations
@@ -167,7 +168,9 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="policykg-scale-"))
     home = Path(args.home) if args.home else work / "home"
-    corpus = work / "corpus"
+    # with --home the corpus is kept beside it, so that a second run re-measures over the same build
+    corpus = home.with_name(home.name + "-corpus") if args.home else work / "corpus"
+    (corpus / "added.txt").unlink(missing_ok=True)
     chars = make_corpus(corpus, args.docs, args.paragraphs, args.zh_share)
     print(f"corpus: {args.docs:,} documents, {chars:,} characters in {corpus}")
     settings = Settings(home=home)

@@ -26,6 +26,7 @@ corpus-wide parts are rebuilt. The next ingest adds those documents again.
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import os
 import signal
@@ -44,17 +45,19 @@ from ingest.readers import supported_suffixes
 from ingest.gazetteer import default as default_gazetteer
 from ingest.records import DocumentRecord
 from ingest.sentences import config_key
-from kg.graph.indicators import PairCache, cluster, indicator_triples
+from kg.graph.derived import DerivedGraphs
+from kg.graph.indicators import PairCache
 from kg import docids
 from kg.graph.namespaces import (ENTITY_GRAPH, ID, INDICATOR_GRAPH, ONTOLOGY_GRAPH, REGION_GRAPH, SHARED_GRAPH,
                                  STANDARD_GRAPH, doc_graph, slug)
 from kg.graph.rdf_document import document_triples
-from kg.graph.rdf_entities import entity_triples, mention_triples, service_area_links
-from kg.graph.rdf_observations import observation_triples, shared_triples
+from kg.graph.rdf_entities import mention_triples
+from kg.graph.rdf_observations import observation_triples
 from kg.graph.rdf_regions import vocabulary_digest, vocabulary_triples
 from kg.graph.store import StoreLockedError, TripleStore, open_store
 from kg.search.index import SearchIndex
-from kg.state import State, fingerprint
+from kg.state import PIPELINE_VERSION, State, fingerprint
+from kg.version import __version__
 from ontology import ONTOLOGY_FILE, REGIONS_FILE, STANDARD_FILE, path as ontology_path
 
 Progress = Callable[[int, int, str], None]
@@ -424,9 +427,11 @@ class Builder:
 
     # -- corpus-wide parts -------------------------------------------------
     def derive(self, records: dict[str, DocumentRecord], force: bool = False, reindex: bool = True) -> None:
-        """Rebuild the vocabularies, the combined index and the corpus-wide graphs where needed, then
-        record in the ledger what they were built from. ``reindex=False`` keeps the combined index
-        as it is (its vectors are of another embedder, to be re-embedded by the next ingest)."""
+        """Bring the vocabularies, the combined index and the corpus-wide graphs in line with the
+        documents, then record in the ledger what they were built from. Only what changed documents
+        touch is redone (``kg.graph.derived``; ``SearchIndex.rebuild`` given the ledger).
+        ``reindex=False`` keeps the combined index as it is (its vectors are of another embedder,
+        to be re-embedded by the next ingest)."""
         st, store = self.state, self.store
         vocabularies = self._vocabularies_to_load(store)
         key_before = st.derived
@@ -442,15 +447,32 @@ class Builder:
             store.replace_graph(graph, triples)
             st.vocabularies[name] = digest
         if reindex:
-            self.index.rebuild(records)
+            self.index.rebuild(records, ledger={d: e for d, e in st.docs.items() if d in records})
         crash_point("after-index")
-        store.replace_graph(INDICATOR_GRAPH, self._indicator_triples(records))
-        store.replace_graph(SHARED_GRAPH, shared_triples(records))
-        store.replace_graph(ENTITY_GRAPH, entity_triples(records) + self._service_links(records))
+        fingerprints = {d: e["fingerprint"] for d, e in st.docs.items() if d in records}
+        self.derived_graphs().update(records, fingerprints, basis=self._basis(), previous=key_before,
+                                     key=st.derived_key())
         crash_point("after-shared")
         store.flush()
         st.derived = st.derived_key()
         st.save()
+
+    def derived_graphs(self) -> DerivedGraphs:
+        """The corpus-wide graphs of this knowledge base, with their contributions file."""
+        folder = getattr(self.index, "folder", None)
+        embedders = getattr(self.index, "embedders", None)
+        pairs = PairCache(folder / "indicator-pairs.npz" if folder is not None else None,
+                          embedders.name_for if embedders is not None else (lambda language: ""))
+        return DerivedGraphs(self.state.home / "derived.sqlite", self.store, self.embed_phrases, pairs,
+                             region_names=_region_names,
+                             catalogue=lambda: _service_catalogue(str(ontology_path(STANDARD_FILE))))
+
+    def _basis(self) -> str:
+        """What the corpus-wide graphs depend on besides the documents: the pipeline's and the
+        software's versions, the vocabularies loaded and the embedders of metric phrases."""
+        embedders = getattr(self.index, "embedders", None)
+        names = {lang: embedders.name_for(lang) for lang in ("en", "zh")} if embedders is not None else {}
+        return json.dumps([PIPELINE_VERSION, __version__, self.state.vocabularies, names], sort_keys=True)
 
     def _vocabularies_to_load(self, store: TripleStore) -> list[tuple]:
         """The ontology, region gazetteer and standard graphs that changed or are missing:
@@ -465,27 +487,14 @@ class Builder:
             out.append((graph, name, digest, vocabulary_triples(name, turtle_triples(path))))  # regions: + pkg:withinRegion
         return out
 
-    def _service_links(self, records) -> list[tuple]:
-        return service_area_links(records, _service_catalogue(str(ontology_path(STANDARD_FILE))), self.embed_phrases)
 
-    def _indicator_triples(self, records) -> list[tuple]:
-        gaz = default_gazetteer()
-        codes = set()
-        for rec in records.values():
-            codes |= {o.region for o in rec.observations if o.region}
-        names = set()
-        for code in codes:
-            names |= gaz.names(code)
-        folder = getattr(self.index, "folder", None)
-        embedders = getattr(self.index, "embedders", None)
-        pairs = PairCache(folder / "indicator-pairs.npz" if folder is not None else None,
-                          embedders.name_for if embedders is not None else (lambda language: ""))
-        triples = indicator_triples(cluster(records, embed=self.embed_phrases, region_names=names, pairs=pairs))
-        try:
-            pairs.save()
-        except OSError:  # only a cache
-            pass
-        return triples
+def _region_names(codes: set[str]) -> set[str]:
+    """Every name the gazetteer knows for these regions (dropped from metric phrases)."""
+    gaz = default_gazetteer()
+    names = set()
+    for code in codes:
+        names |= gaz.names(code)
+    return names
 
 
 def turtle_triples(path) -> list[tuple]:

@@ -31,8 +31,9 @@ cors_origins           POLICYKG_CORS_ORIGINS         none: origins allowed to re
 sparql_server_url      POLICYKG_SPARQL_SERVER_URL    none: the SPARQL 1.1 server of the ``sparql`` store, when it
                                                      has oxigraph's layout (<url>/query, /update, /store)
 sparql_query_url       POLICYKG_SPARQL_QUERY_URL     <server>/query: its SPARQL 1.1 Protocol query endpoint
-sparql_update_url      POLICYKG_SPARQL_UPDATE_URL    <server>/update: its SPARQL Update endpoint (used only
-                                                     without a graph store URL)
+sparql_update_url      POLICYKG_SPARQL_UPDATE_URL    <server>/update: its SPARQL Update endpoint (the corpus-wide
+                                                     graphs change through it triple by triple; without it
+                                                     they are replaced whole)
 sparql_store_url       POLICYKG_SPARQL_STORE_URL     <server>/store: its Graph Store HTTP Protocol endpoint
 sparql_user            POLICYKG_SPARQL_USER          none: HTTP basic authentication for the server
 sparql_password        POLICYKG_SPARQL_PASSWORD      none

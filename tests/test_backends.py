@@ -73,6 +73,20 @@ def test_replace_and_remove_touch_only_their_graph(store_factory):
     s.close()
 
 
+def test_change_graph_takes_out_and_puts_in_only_what_it_is_given(store_factory):
+    s = store_factory()
+    _load(s)
+    quoted = Literal('a "quoted"\nlabel', lang="zh")
+    s.change_graph(G1, removed=[(A, RDFS.label, Literal("alpha", lang="en")), (A, RDFS.label, Literal("never there"))],
+                   added=[(A, RDFS.label, quoted), (A, URIRef(EX + "n"), Literal("3.5", datatype=XSD.decimal))])
+    rows = s.query("SELECT ?x ?l WHERE { ?x rdfs:label ?l } ORDER BY STR(?l)", prefixes=PREFIXES).rows
+    assert rows == [(A, quoted), (B, Literal("beta"))]
+    assert s.triple_count() == 4  # the triple added again is there once
+    s.change_graph(G2, removed=[], added=[])
+    assert s.graphs() == {G1, G2}
+    s.close()
+
+
 def test_ask_construct_and_serialisations(store_factory):
     s = store_factory()
     _load(s)

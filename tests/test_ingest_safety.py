@@ -45,7 +45,7 @@ kb.close()
 CHILD_PATCHED = """
 import os, signal, sys
 import kg.search.index
-def die(self, records):
+def die(self, records, ledger=None):
     os.kill(os.getpid(), signal.SIGKILL)
 kg.search.index.SearchIndex.rebuild = die
 """ + CHILD

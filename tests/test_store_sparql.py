@@ -16,8 +16,8 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS
 
 from kg import KnowledgeBase, Settings
-from kg.graph.namespaces import doc_graph
-from kg.graph.remote import RemoteStoreError, SparqlStore, open_sparql_store
+from kg.graph.namespaces import ENTITY_GRAPH, INDICATOR_GRAPH, SHARED_GRAPH, doc_graph
+from kg.graph.remote import RemoteStoreError, ServerConfig, SparqlStore, open_sparql_store
 from kg.graph.sparql import SparqlError
 from kg.search.embedders import HashEmbedder
 from support.sparql_server import free_port, sparql_server, start_server  # noqa: F401  (a fixture)
@@ -105,7 +105,14 @@ def test_ingest_ask_sparql_status_validate_and_reingest(server, make_kb, tiny_co
     written = [u for _, u in spy.writes()]
     doc_writes = [u for u in written if "graph%2Fdoc%2F" in u]
     assert doc_writes == [f"{server.url}/store?graph={str(doc_graph('beta')).replace(':', '%3A').replace('/', '%2F')}"]
-    assert all(m == "PUT" for m, _ in spy.writes())
+    # the document's graph is replaced whole (Graph Store PUT); the corpus-wide graphs change by
+    # the triples that differ (SPARQL Update), not whole
+    assert all(m == "PUT" for m, u in spy.writes() if "graph%2Fdoc%2F" in u)
+    assert {m for m, u in spy.writes() if "graph%2Fdoc%2F" not in u} <= {"POST"}
+    local.ingest([tiny_corpus])
+    for g in (SHARED_GRAPH, ENTITY_GRAPH, INDICATOR_GRAPH):
+        q = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}"
+        assert set(kb.sparql(q).rows) == set(local.sparql(q).rows)
     assert _graph_triples(kb, "alpha") == before["alpha"] and _graph_triples(kb, "gamma") == before["gamma"]
     after = _graph_triples(kb, "beta")
     assert any("5 care homes" in str(o) for _, _, o in after)
@@ -196,6 +203,19 @@ def test_4xx_answers_name_the_url(server):
     with pytest.raises(SparqlError, match="refused the query.*predeclared"):
         store.query("SELECT ?x WHERE { ?x rdfs:label ", prefixes={"rdfs": str(RDFS)})
     store.remove_graph(URIRef(EX + "never-there"))  # a 404 from DELETE: nothing to remove
+
+
+def test_graph_store_only_servers_add_by_post_and_replace_to_take_out(server, tmp_path):
+    """Without an update endpoint a graph can be added to (Graph Store POST) but not taken from:
+    change_graph says so, and the corpus-wide graphs are then replaced whole."""
+    store = SparqlStore(ServerConfig(query_url=server.url + "/query", store_url=server.url + "/store"))
+    store.replace_graph(G1, [(A, RDFS.label, Literal("one"))])
+    store.change_graph(G1, removed=[], added=[(A, RDFS.label, Literal("two"))])
+    labels = sorted(str(r[0]) for r in store.query("SELECT ?l WHERE { ?x rdfs:label ?l }",
+                                                   prefixes={"rdfs": str(RDFS)}).rows)
+    assert labels == ["one", "two"]
+    with pytest.raises(NotImplementedError, match="POLICYKG_SPARQL_UPDATE_URL"):
+        store.change_graph(G1, removed=[(A, RDFS.label, Literal("one"))], added=[])
 
 
 def test_missing_configuration_and_bad_settings(no_sparql_env, tmp_path):

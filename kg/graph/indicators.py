@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 from rdflib import Literal
@@ -221,6 +222,90 @@ class PairCache:
         tmp.replace(path)
 
 
+@dataclass
+class NormalForm:
+    """What grouping needs to know of one normal form: the language of its first figure (by
+    document, then offset), the unit family most of its figures have, how many figures have it,
+    and (filled in by ``group_keys`` when missing, so a caller can keep them) its Chinese words
+    in order-free form and its glossary translation ("" when there is none)."""
+
+    language: str
+    family: str
+    count: int
+    bag: tuple | None = None
+    translation: str | None = None
+
+
+def main_family(families: Counter) -> str:
+    """The unit family most figures of a normal form have (ties: alphabetical)."""
+    return min(families.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+def group_keys(forms: dict[str, NormalForm], embed=None, pairs: "PairCache | None" = None):
+    """Rule steps 2-4 over normal forms: ``(groups, reordered, translated)``, where ``groups`` are
+    lists of normal forms that are one indicator (each sorted; the list sorted by first member),
+    ``reordered`` the forms joined by word order and ``translated`` form -> English translation."""
+    keys = sorted(forms)
+    parent = {k: k for k in keys}
+
+    def find(k):
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    if embed is not None and len(keys) > 1:
+        # embeddings are compared only among phrases of one language: each has its own embedder
+        by_language: dict[str, list[str]] = defaultdict(list)
+        for k in keys:
+            by_language[forms[k].language].append(k)
+        for language, group in by_language.items():
+            if len(group) < 2 or language not in THRESHOLDS:
+                continue
+            vecs = np.asarray(embed(group, language), dtype=np.float32)
+            fam = [forms[k].family for k in group]
+            for i, j in similar_pairs(vecs, THRESHOLDS[language], known=pairs, keys=group, language=language):
+                if fam[i] == fam[j]:  # single linkage: the groups do not depend on the order of the pairs
+                    parent[find(group[j])] = find(group[i])
+    reordered = _link_word_orders(keys, forms, parent, find)
+    translated = _link_translations(keys, forms, embed, parent, find)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for k in keys:
+        groups[find(k)].append(k)
+    return sorted(groups.values()), reordered, translated
+
+
+def describe_concept(norm_keys: list[str], counts: dict[str, int], phrases: Counter, translated: dict[str, str],
+                     reordered: set[str]) -> tuple[str, dict]:
+    """One indicator concept from its normal forms: ``(key, {"pref", "labels", "rule"})``.
+
+    ``counts``: figures per normal form; ``phrases``: figures per (original phrase, language)
+    among its members (phrases left empty by extraction are not counted)."""
+    key = sorted(norm_keys, key=lambda k: (-counts[k], len(k), k))[0]
+    labels = set(phrases)
+    translations = {(translated[k], "en") for k in norm_keys if translated.get(k)}
+    pref = {}
+    for language in sorted({lang for _, lang in labels | translations}):
+        stated = Counter({p: n for (p, lang), n in phrases.items() if lang == language})
+        if not stated:  # English only by translation
+            stated = Counter(translated[k] for k in norm_keys if translated.get(k))
+        pref[language] = sorted(stated, key=lambda p: (-stated[p], len(p), p))[0]
+    if not pref:  # figures with no metric phrase, grouped by their unit
+        pref["zh" if has_han(key) else "en"] = key
+    rule = "normalised phrase" if len(norm_keys) == 1 else (
+        "the same Chinese words in another order" if set(norm_keys) <= reordered else f"embedding cosine >= {THRESHOLD}")
+    if translations:
+        rule += "; English by glossary translation" + (" joined to English phrases" if any(
+            lang == "en" for _, lang in labels) else "")
+    if "zh" not in pref and "en" in pref:  # English indicators get Chinese by the glossary, the other way
+        chinese = glossary.default().translate_en(pref["en"]) or glossary.default().translate_en(key)
+        if chinese:
+            pref["zh"] = chinese
+            labels.add((chinese, "zh"))
+            rule += "; Chinese by glossary translation"
+    return key, {"pref": pref, "labels": sorted(labels | translations), "rule": rule}
+
+
 def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[str] | None = None,
             pairs: PairCache | None = None):
     """Group observations into indicator concepts.
@@ -235,81 +320,42 @@ def cluster(records: dict[str, DocumentRecord], embed=None, region_names: set[st
     families: dict[str, Counter] = defaultdict(Counter)
     names = RegionNames(region_names or ())
     normal: dict[tuple[str, str], str] = {}  # (metric, unit) -> key: one phrase is normalised once
-    for doc_id, rec in records.items():
-        for o in rec.observations:
+    for doc_id in sorted(records):
+        rec = records[doc_id]
+        for o in sorted(rec.observations, key=lambda o: (o.start, o.end)):
             key = normal.get((o.metric, o.unit))
             if key is None:
-                key = normal[(o.metric, o.unit)] = normalise(o.metric, names) or normalise(o.unit)
+                key = normal[(o.metric, o.unit)] = normal_form(o.metric, o.unit, names)
             by_norm[key].append((doc_id, o, rec.language))
             families[key][unit_family(o.unit)] += 1
-    keys = sorted(by_norm)
-    parent = {k: k for k in keys}
-
-    def find(k):
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    if embed is not None and len(keys) > 1:
-        # embeddings are compared only among phrases of one language: each has its own embedder
-        by_language: dict[str, list[str]] = defaultdict(list)
-        for k in keys:
-            by_language[by_norm[k][0][2]].append(k)
-        for language, group in by_language.items():
-            if len(group) < 2 or language not in THRESHOLDS:
-                continue
-            vecs = np.asarray(embed(group, language), dtype=np.float32)
-            fam = np.asarray([families[k].most_common(1)[0][0] for k in group], dtype=object)
-            for i, j in similar_pairs(vecs, THRESHOLDS[language], known=pairs, keys=group, language=language):
-                if fam[i] == fam[j]:  # single linkage: the groups do not depend on the order of the pairs
-                    parent[find(group[j])] = find(group[i])
-    reordered = _link_word_orders(keys, by_norm, families, parent, find)
-    translated = _link_translations(keys, by_norm, families, embed, parent, find)
-    groups: dict[str, list[str]] = defaultdict(list)
-    for k in keys:
-        groups[find(k)].append(k)
+    forms = {k: NormalForm(v[0][2], main_family(families[k]), len(v)) for k, v in by_norm.items()}
+    groups, reordered, translated = group_keys(forms, embed, pairs)
     concepts = {}
-    for norm_keys in groups.values():
+    for norm_keys in groups:
         members = [m for k in norm_keys for m in by_norm[k]]
-        counts = Counter({k: len(by_norm[k]) for k in norm_keys})
-        key = sorted(norm_keys, key=lambda k: (-counts[k], len(k), k))[0]
-        labels = {(o.metric, lang) for _, o, lang in members if o.metric}
-        translations = {(translated[k], "en") for k in norm_keys if k in translated}
-        pref = {}
-        for language in sorted({lang for _, lang in labels | translations}):
-            phrases = Counter(o.metric for _, o, lang in members if o.metric and lang == language)
-            if not phrases:  # English only by translation
-                phrases = Counter(translated[k] for k in norm_keys if k in translated)
-            pref[language] = sorted(phrases, key=lambda p: (-phrases[p], len(p), p))[0]
-        if not pref:  # figures with no metric phrase, grouped by their unit
-            pref["zh" if has_han(key) else "en"] = key
-        rule = "normalised phrase" if len(norm_keys) == 1 else (
-            "the same Chinese words in another order" if set(norm_keys) <= reordered else f"embedding cosine >= {THRESHOLD}")
-        if translations:
-            rule += "; English by glossary translation" + (" joined to English phrases" if any(
-                lang == "en" for _, lang in labels) else "")
-        if "zh" not in pref and "en" in pref:  # English indicators get Chinese by the glossary, the other way
-            chinese = glossary.default().translate_en(pref["en"]) or glossary.default().translate_en(key)
-            if chinese:
-                pref["zh"] = chinese
-                labels.add((chinese, "zh"))
-                rule += "; Chinese by glossary translation"
-        concepts[key] = {"pref": pref, "labels": sorted(labels | translations),
-                         "members": [(d, o) for d, o, _ in members], "rule": rule}
+        phrases = Counter((o.metric, lang) for _, o, lang in members if o.metric)
+        key, concept = describe_concept(norm_keys, {k: len(by_norm[k]) for k in norm_keys}, phrases, translated,
+                                        reordered)
+        concepts[key] = {**concept, "members": [(d, o) for d, o, _ in members]}
     return concepts
 
 
-def _link_word_orders(keys, by_norm, families, parent, find) -> set[str]:
+def normal_form(metric: str, unit: str, names: "RegionNames | set[str] | None" = None) -> str:
+    """The normal form an observation is grouped by: its metric's, else its unit's."""
+    return normalise(metric, names) or normalise(unit)
+
+
+def _link_word_orders(keys, forms: dict[str, NormalForm], parent, find) -> set[str]:
     """Chinese normal forms of the same words in another order, of one unit family, are one
     indicator (城镇新增就业 / 新增城镇就业 / 城镇新增就业人数). Returns the keys joined so."""
     from ingest.lang.zh.words import jieba
 
     bags: dict[tuple, list[str]] = defaultdict(list)
     for k in keys:
-        if by_norm[k][0][2] == "zh" and k:
-            words = tuple(sorted(w for w in jieba().lcut(_ZH_COUNT_WORDS.sub("", k)) if w.strip()))
-            bags[(words, families[k].most_common(1)[0][0])].append(k)
+        if forms[k].language == "zh" and k:
+            if forms[k].bag is None:
+                forms[k].bag = tuple(sorted(w for w in jieba().lcut(_ZH_COUNT_WORDS.sub("", k)) if w.strip()))
+            bags[(forms[k].bag, forms[k].family)].append(k)
     joined: set[str] = set()
     for group in bags.values():
         for k in group[1:]:
@@ -319,19 +365,20 @@ def _link_word_orders(keys, by_norm, families, parent, find) -> set[str]:
     return joined
 
 
-def _link_translations(keys, by_norm, families, embed, parent, find) -> dict[str, str]:
+def _link_translations(keys, forms: dict[str, NormalForm], embed, parent, find) -> dict[str, str]:
     """Rule step 3: Chinese normal forms the glossary translates, joined to English ones."""
     terms = glossary.default()
     translated = {}
     for k in keys:
-        if by_norm[k][0][2] == "zh":
-            english = terms.translate(k)
-            if english:
-                translated[k] = english
-    english_keys = [k for k in keys if by_norm[k][0][2] == "en"]
+        if forms[k].language == "zh":
+            if forms[k].translation is None:
+                forms[k].translation = terms.translate(k) or ""
+            if forms[k].translation:
+                translated[k] = forms[k].translation
+    english_keys = [k for k in keys if forms[k].language == "en"]
     if not translated or not english_keys:
         return translated
-    family = {k: families[k].most_common(1)[0][0] for k in keys}
+    family = {k: forms[k].family for k in keys}
     zh_keys = sorted(translated)
     wanted = [normalise(translated[k]) for k in zh_keys]
     sims = None
@@ -346,15 +393,25 @@ def _link_translations(keys, by_norm, families, embed, parent, find) -> dict[str
     return translated
 
 
+SCHEME_TRIPLES = [(SCHEME, RDF.type, SKOS.ConceptScheme), (SCHEME, SKOS.prefLabel, Literal("Indicators", lang="en")),
+                  (SCHEME, SKOS.prefLabel, Literal("指标", lang="zh"))]
+
+
 def indicator_triples(concepts: dict) -> list[tuple]:
     """The indicators graph: one pkg:Metric per concept, and each observation's pkg:indicator."""
-    t = [(SCHEME, RDF.type, SKOS.ConceptScheme), (SCHEME, SKOS.prefLabel, Literal("Indicators", lang="en")),
-         (SCHEME, SKOS.prefLabel, Literal("指标", lang="zh"))]
+    t = list(SCHEME_TRIPLES)
     for key, c in sorted(concepts.items()):
         iri = concept_iri("indicator", key)
-        t += [(iri, RDF.type, PKG.Metric), (iri, RDF.type, SKOS.Concept), (iri, SKOS.inScheme, SCHEME),
-              (iri, PKG.groupingRule, Literal(c["rule"]))]
-        t += [(iri, SKOS.prefLabel, Literal(label, lang=lang)) for lang, label in sorted(c["pref"].items())]
-        t += [(iri, SKOS.altLabel, Literal(phrase, lang=lang)) for phrase, lang in c["labels"]]
+        t += concept_triples(key, c)
         t += [(observation_iri(doc_id, o.start, o.end), PKG.indicator, iri) for doc_id, o in c["members"]]
+    return t
+
+
+def concept_triples(key: str, c: dict) -> list[tuple]:
+    """One concept's own triples (``describe_concept``'s description), without its members."""
+    iri = concept_iri("indicator", key)
+    t = [(iri, RDF.type, PKG.Metric), (iri, RDF.type, SKOS.Concept), (iri, SKOS.inScheme, SCHEME),
+         (iri, PKG.groupingRule, Literal(c["rule"]))]
+    t += [(iri, SKOS.prefLabel, Literal(label, lang=lang)) for lang, label in sorted(c["pref"].items())]
+    t += [(iri, SKOS.altLabel, Literal(phrase, lang=lang)) for phrase, lang in c["labels"]]
     return t

@@ -61,9 +61,15 @@ def mention_triples(rec: DocumentRecord) -> list[tuple]:
 
 def merged_entities(records: dict[str, DocumentRecord]) -> dict[str, Entity]:
     """One entity per key over all documents: aliases united, the first stated value of each field kept."""
+    return merge_entities(records[d].entities for d in sorted(records))
+
+
+def merge_entities(lists) -> dict[str, Entity]:
+    """One entity per key over entity lists (one per document, in document order): aliases united,
+    the first stated value of each field kept."""
     merged: dict[str, Entity] = {}
-    for doc_id in sorted(records):
-        for e in records[doc_id].entities:
+    for entities in lists:
+        for e in entities:
             kept = merged.get(e.key)
             if kept is None:
                 merged[e.key] = Entity(**{**e.__dict__, "aliases": set(e.aliases), "details": dict(e.details)})
@@ -80,48 +86,55 @@ def entity_triples(records: dict[str, DocumentRecord]) -> list[tuple]:
     """Descriptions of every non-region entity (regions are described by the gazetteer graph)."""
     t = set()
     for key, e in merged_entities(records).items():
-        if e.type == "region":
-            continue
-        iri = entity_iri(key)
-        for cls in CLASSES.get(e.type, ()):
-            t.add((iri, RDF.type, cls))
-        t |= {(iri, SKOS.prefLabel, Literal(e.label)), (iri, RDFS.label, Literal(e.label))}
-        t |= {(iri, SKOS.altLabel, Literal(a)) for a in e.aliases if a != e.label}
-        if e.label_en:
-            t.add((iri, SKOS.prefLabel, Literal(e.label_en, lang="en")))
-        if e.type == "organization":
-            if e.parent:
-                t.add((iri, ORG.subOrganizationOf, entity_iri(e.parent)))
-            if e.region:
-                t.add((iri, DCTERMS.spatial, region_iri(e.region)))
-        elif e.type == "person":
-            t.add((iri, FOAF.name, Literal(e.label)))
-            if e.role:
-                t.add((iri, PKG.role, Literal(e.role)))
-            if e.organization:
-                t.add((iri, ORG.memberOf, entity_iri(e.organization)))
-        elif e.type == "event":
-            if e.date:
-                t.add((iri, DCTERMS.date, Literal(e.date, datatype=XSD.date if len(e.date) == 10 else XSD.gYear)))
-            if e.region:
-                t.add((iri, PROV.atLocation, region_iri(e.region)))
-            if e.organization:
-                t.add((iri, PROV.wasAssociatedWith, entity_iri(e.organization)))
-        elif e.type == "plan" and e.period:
-            t.add((iri, PKG.period, period_iri(*e.period)))
-            t |= set(period_triples(*e.period))
-        elif e.type in ("service", "service-item") and e.region:
-            t.add((iri, DCTERMS.spatial, region_iri(e.region)))
-        if e.type == "service-item":
-            for name, value in e.details.items():
-                if name in ITEM_DETAILS:
-                    t.add((iri, ITEM_DETAILS[name], Literal(value, lang="zh" if has_han(value) else "en")))
-        elif e.type == "goal":
-            if e.date:
-                t.add((iri, PKG.targetYear, Literal(e.date, datatype=XSD.gYear)))
-            if e.plan:
-                t.add((iri, PKG.aboutPlan, entity_iri(e.plan)))
+        t |= describe_entity(key, e)
     return sorted(t)
+
+
+def describe_entity(key: str, e: Entity) -> set[tuple]:
+    """The triples describing one (merged) entity; none for a region (the gazetteer describes those)."""
+    t = set()
+    if e.type == "region":
+        return t
+    iri = entity_iri(key)
+    for cls in CLASSES.get(e.type, ()):
+        t.add((iri, RDF.type, cls))
+    t |= {(iri, SKOS.prefLabel, Literal(e.label)), (iri, RDFS.label, Literal(e.label))}
+    t |= {(iri, SKOS.altLabel, Literal(a)) for a in e.aliases if a != e.label}
+    if e.label_en:
+        t.add((iri, SKOS.prefLabel, Literal(e.label_en, lang="en")))
+    if e.type == "organization":
+        if e.parent:
+            t.add((iri, ORG.subOrganizationOf, entity_iri(e.parent)))
+        if e.region:
+            t.add((iri, DCTERMS.spatial, region_iri(e.region)))
+    elif e.type == "person":
+        t.add((iri, FOAF.name, Literal(e.label)))
+        if e.role:
+            t.add((iri, PKG.role, Literal(e.role)))
+        if e.organization:
+            t.add((iri, ORG.memberOf, entity_iri(e.organization)))
+    elif e.type == "event":
+        if e.date:
+            t.add((iri, DCTERMS.date, Literal(e.date, datatype=XSD.date if len(e.date) == 10 else XSD.gYear)))
+        if e.region:
+            t.add((iri, PROV.atLocation, region_iri(e.region)))
+        if e.organization:
+            t.add((iri, PROV.wasAssociatedWith, entity_iri(e.organization)))
+    elif e.type == "plan" and e.period:
+        t.add((iri, PKG.period, period_iri(*e.period)))
+        t |= set(period_triples(*e.period))
+    elif e.type in ("service", "service-item") and e.region:
+        t.add((iri, DCTERMS.spatial, region_iri(e.region)))
+    if e.type == "service-item":
+        for name, value in e.details.items():
+            if name in ITEM_DETAILS:
+                t.add((iri, ITEM_DETAILS[name], Literal(value, lang="zh" if has_han(value) else "en")))
+    elif e.type == "goal":
+        if e.date:
+            t.add((iri, PKG.targetYear, Literal(e.date, datatype=XSD.gYear)))
+        if e.plan:
+            t.add((iri, PKG.aboutPlan, entity_iri(e.plan)))
+    return t
 
 
 def entity_docs(records: dict[str, DocumentRecord]) -> dict[str, list[str]]:
@@ -133,16 +146,21 @@ def entity_docs(records: dict[str, DocumentRecord]) -> dict[str, list[str]]:
 
 
 def service_area_links(records: dict[str, DocumentRecord], catalogue: list[tuple], embed) -> list[tuple]:
+    """``service_links`` of the entities merged over all documents."""
+    return service_links(list(merged_entities(records).values()), catalogue, embed)
+
+
+def service_links(entities: list[Entity], catalogue: list[tuple], embed) -> list[tuple]:
     """Link each service area a region names to the standard's aspect it falls under, and each service
-    item of an implementation standard's table to the standard's category (``item_links``).
+    item of an implementation standard's table to the standard's category (``item_links``); other
+    entities have no links. Each entity's links depend on it alone.
 
     ``catalogue``: (concept IRI, English label, aspect IRI) for the aspects and
     categories of the standard. An area goes to the aspect of the concept whose
     label is nearest by embedding (``embed``: texts -> L2-normalised rows).
     """
-    merged = merged_entities(records)
-    t = item_links([e for e in merged.values() if e.type == "service-item"], embed)
-    areas = [e for e in merged.values() if e.type == "service"]
+    t = item_links([e for e in entities if e.type == "service-item"], embed)
+    areas = [e for e in entities if e.type == "service"]
     if not areas or not catalogue:
         return t
     labels = [label for _, label, _ in catalogue]

@@ -94,41 +94,53 @@ def _one(rec: DocumentRecord, o: Observation, ctx, run) -> list[tuple]:
     return t
 
 
-def shared_triples(records: dict[str, DocumentRecord]) -> list[tuple]:
-    """Resources that several documents' observations point at (the data set, units,
-    periods, years, population groups), stated once in a shared graph so that a
-    query over all graphs sees each of their triples once."""
-    t = {
+def shared_constants() -> set[tuple]:
+    """The shared graph's triples that no document states: the data set and the software."""
+    return {
         (DATASET, RDF.type, QB.DataSet),
         (DATASET, QB.structure, PKG.observationStructure),
         (DATASET, RDFS.label, Literal("Figures stated in the documents", lang="en")),
         (software_iri(__version__), RDF.type, PROV.SoftwareAgent),
         (software_iri(__version__), RDFS.label, Literal(f"policykg {__version__}")),
     }
+
+
+def shared_triples(records: dict[str, DocumentRecord]) -> list[tuple]:
+    """Resources that several documents' observations point at (the data set, units,
+    periods, years, population groups), stated once in a shared graph so that a
+    query over all graphs sees each of their triples once."""
+    t = shared_constants()
     for rec in records.values():
-        if rec.publisher:
-            org = agent_iri(rec.publisher)
-            t |= {(org, RDF.type, ORG.Organization), (org, SKOS.prefLabel, Literal(rec.publisher)),
-                  (org, RDFS.label, Literal(rec.publisher))}
-        for o in rec.observations:
-            unit = concept_iri("unit", o.unit)
-            unit_lang = "zh" if has_han(o.unit) else "en"
-            t |= {(unit, RDF.type, SKOS.Concept), (unit, SKOS.prefLabel, Literal(o.unit, lang=unit_lang)),
-                  (unit, SKOS.inScheme, ID["scheme/units"])}
-            if o.unit_zh:  # the counted noun as the document names it
-                t.add((unit, SKOS.altLabel, Literal(o.unit_zh, lang="zh")))
-            if o.period_start is not None:
-                t |= set(period_triples(o.period_start, o.period_end))
-            if o.base_start is not None:
-                t |= set(period_triples(o.base_start, o.base_end))
-            if o.group:
-                group = concept_iri("group", o.group)
-                t |= {(group, RDF.type, SKOS.Concept), (group, SKOS.prefLabel, Literal(o.group, lang=rec.language)),
-                      (group, SKOS.inScheme, ID["scheme/groups"])}
-                english = glossary.default().translate_plural(o.group) if rec.language == "zh" else None
-                if english:  # 城乡居民 -> "urban and rural residents", by the glossary rule
-                    t.add((group, SKOS.prefLabel, Literal(english, lang="en")))
+        t |= document_shared_triples(rec)
     return sorted(t)
+
+
+def document_shared_triples(rec: DocumentRecord) -> set[tuple]:
+    """What one document adds to the shared graph (its publisher, units, periods and groups)."""
+    t = set()
+    if rec.publisher:
+        org = agent_iri(rec.publisher)
+        t |= {(org, RDF.type, ORG.Organization), (org, SKOS.prefLabel, Literal(rec.publisher)),
+              (org, RDFS.label, Literal(rec.publisher))}
+    for o in rec.observations:
+        unit = concept_iri("unit", o.unit)
+        unit_lang = "zh" if has_han(o.unit) else "en"
+        t |= {(unit, RDF.type, SKOS.Concept), (unit, SKOS.prefLabel, Literal(o.unit, lang=unit_lang)),
+              (unit, SKOS.inScheme, ID["scheme/units"])}
+        if o.unit_zh:  # the counted noun as the document names it
+            t.add((unit, SKOS.altLabel, Literal(o.unit_zh, lang="zh")))
+        if o.period_start is not None:
+            t |= set(period_triples(o.period_start, o.period_end))
+        if o.base_start is not None:
+            t |= set(period_triples(o.base_start, o.base_end))
+        if o.group:
+            group = concept_iri("group", o.group)
+            t |= {(group, RDF.type, SKOS.Concept), (group, SKOS.prefLabel, Literal(o.group, lang=rec.language)),
+                  (group, SKOS.inScheme, ID["scheme/groups"])}
+            english = glossary.default().translate_plural(o.group) if rec.language == "zh" else None
+            if english:  # 城乡居民 -> "urban and rural residents", by the glossary rule
+                t.add((group, SKOS.prefLabel, Literal(english, lang="en")))
+    return t
 
 
 def period_triples(start: int, end: int) -> list[tuple]:

@@ -128,8 +128,7 @@ class SparqlStore(TripleStore):
     # -- writing -------------------------------------------------------------------------
     def replace_graph(self, graph, triples):
         self._writable()
-        body = ox.serialize((ox.Triple(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o))
-                             for s, p, o in triples), format=ox.RdfFormat.N_TRIPLES)
+        body = _n_triples(triples)
         if self.config.store_url:
             self._close(self._request("PUT", self._graph_url(graph), body,
                                       {"Content-Type": "application/n-triples; charset=utf-8"},
@@ -138,6 +137,25 @@ class SparqlStore(TripleStore):
             update = (f"DROP SILENT GRAPH <{graph}> ;\nCREATE SILENT GRAPH <{graph}> ;\n"
                       f"INSERT DATA {{ GRAPH <{graph}> {{\n").encode("utf-8") + body + b"} }\n"
             self._update(update, f"replace graph <{graph}>")
+
+    def change_graph(self, graph, removed, added):
+        self._writable()
+        removed, added = list(removed), list(added)
+        if not self.config.update_url:
+            if removed:  # the Graph Store Protocol can add to a graph (POST) but not take triples out of it
+                raise NotImplementedError("taking triples out of a graph needs POLICYKG_SPARQL_UPDATE_URL")
+            if added:
+                self._close(self._request("POST", self._graph_url(graph), _n_triples(added),
+                                          {"Content-Type": "application/n-triples; charset=utf-8"},
+                                          what=f"add to graph <{graph}>"))
+            return
+        parts = []
+        if removed:
+            parts.append(f"DELETE DATA {{ GRAPH <{graph}> {{\n".encode("utf-8") + _n_triples(removed) + b"} }")
+        if added:
+            parts.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n".encode("utf-8") + _n_triples(added) + b"} }")
+        if parts:
+            self._update(b" ;\n".join(parts) + b"\n", f"change graph <{graph}>")
 
     def remove_graph(self, graph):
         self._writable()
@@ -267,6 +285,11 @@ class SparqlStore(TripleStore):
             except (OSError, http.client.HTTPException):
                 pass
             resp.close()
+
+
+def _n_triples(triples) -> bytes:
+    return ox.serialize((ox.Triple(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o))
+                         for s, p, o in triples), format=ox.RdfFormat.N_TRIPLES)
 
 
 def _with_prefixes(query: str, prefixes: dict) -> tuple[str, bool]:

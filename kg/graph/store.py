@@ -45,6 +45,12 @@ class TripleStore(ABC):
         """Make ``graph`` hold exactly ``triples``."""
 
     @abstractmethod
+    def change_graph(self, graph: URIRef, removed: Iterable[Triple], added: Iterable[Triple]) -> None:
+        """Take ``removed`` out of ``graph`` and put ``added`` in (a triple not there, or already
+        there, is no error): the corpus-wide graphs change this way, a few triples at a time.
+        Raises ``NotImplementedError`` where the backend can only replace a graph whole."""
+
+    @abstractmethod
     def remove_graph(self, graph: URIRef) -> None:
         """Drop a named graph and all its triples (no error if absent)."""
 
@@ -147,6 +153,13 @@ class OxigraphStore(TripleStore):
         self._store.extend(ox.Quad(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o), g) for s, p, o in triples)
         self._store.add_graph(g)
 
+    def change_graph(self, graph, removed, added):
+        g = ox.NamedNode(str(graph))
+        for s, p, o in removed:
+            self._store.remove(ox.Quad(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o), g))
+        self._store.extend(ox.Quad(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o), g) for s, p, o in added)
+        self._store.add_graph(g)
+
     def remove_graph(self, graph):
         g = ox.NamedNode(str(graph))
         if self._store.contains_named_graph(g):
@@ -195,6 +208,14 @@ class RdflibStore(TripleStore):
         self._ds.remove_graph(self._ds.graph(graph))
         g = self._ds.graph(graph)
         for t in triples:
+            g.add(t)
+        self._dirty = True
+
+    def change_graph(self, graph, removed, added):
+        g = self._ds.graph(graph)
+        for t in removed:
+            g.remove(t)
+        for t in added:
             g.add(t)
         self._dirty = True
 

@@ -76,6 +76,13 @@ def _version(package: str) -> str | None:
         return None
 
 
+def _same(doc: "_Doc", entry: dict) -> bool:
+    """Whether a ledger entry names the bytes and the sentence count a document's rows were made from."""
+    sha, _, rest = doc.signature.partition(":")
+    parts = rest.split(":")
+    return sha == entry.get("sha256") and len(parts) > 1 and parts[1] == str(entry.get("sentences"))
+
+
 def _signature(rec: DocumentRecord) -> str:
     """What a document's rows are made of, cheaply: its bytes, language and sentence spans' ends."""
     s = rec.sentences
@@ -256,20 +263,30 @@ class SearchIndex:
         self.tokenized += len(rec.sentences)
         return [tokenize(rec.quote(s), rec.language) for s in rec.sentences]
 
-    def rebuild(self, records: dict[str, DocumentRecord]) -> None:
+    def rebuild(self, records: dict[str, DocumentRecord], ledger: dict[str, dict] | None = None) -> None:
         """Bring the combined indexes in line with ``records`` and save them: the rows of documents
         gone or changed are marked dead, those of new or changed documents appended (their vector
         files read, their sentences tokenised); other documents are not read again. Everything is
         built from scratch when there is no readable index, and compacted when it has too many dead
-        rows (see the module docstring)."""
-        languages = {r.language for r in records.values()}
-        if (not self._ensure_loaded() or self.metadata().get("pipeline") != _pipeline_version()
-                or self.stale_embedder(languages)):
+        rows (see the module docstring).
+
+        With ``ledger`` (the ingest ledger's entries of ``records``: ``sha256`` and ``sentences``)
+        a document whose bytes and sentence count are those its rows were made from, and that
+        this run did not write, is taken as unchanged without reading its record."""
+        loaded = self._ensure_loaded()
+        if ledger is not None and loaded:
+            languages = {doc.language for doc in self._by_id.values()}
+            gone = [d for d, doc in self._by_id.items()
+                    if d not in ledger or d in self._written or not _same(doc, ledger[d])]
+        else:
+            languages = {r.language for r in records.values()}
+            gone = [] if not loaded else [d for d, doc in self._by_id.items() if d not in records or d in self._written
+                                          or doc.signature != _signature(records[d])]
+        new = sorted(d for d in (ledger if ledger is not None else records) if d not in self._by_id or d in gone)
+        languages |= {records[d].language for d in new}
+        if not loaded or self.metadata().get("pipeline") != _pipeline_version() or self.stale_embedder(languages):
             self._build_all(records)
             return
-        gone = [d for d, doc in self._by_id.items()
-                if d not in records or d in self._written or doc.signature != _signature(records[d])]
-        new = sorted(d for d in records if d not in self._by_id or d in gone)
         if not gone and not new:
             if not (self.folder / "build.json").is_file():
                 self._save(records, set())
@@ -406,7 +423,8 @@ class SearchIndex:
         table = {"format": TABLE_FORMAT, "rows": self._rows, "docs": [doc.to_json() for doc in self._docs],
                  "vectors": sorted(f"{lang}.{seg}" for (lang, seg), ix in self._dense.items() if ix is not None and len(ix))}
         _write(self.folder / "table.json", json.dumps(table, ensure_ascii=False))
-        languages = {r.language for r in records.values()} | {self.embedders.default}
+        live = [doc for doc in self._docs if doc.live]
+        languages = {doc.language for doc in live} | {self.embedders.default}
         meta = {
             "embedders": self.embedders.signature(languages),
             "embedder": {"name": self.embedder_name, **self.embedders.for_language(self.embedders.default).describe()},
@@ -415,7 +433,7 @@ class SearchIndex:
             "bm25": {"method": "lucene", "k1": 1.5, "b": 0.75, "as": "bm25s"},
             "versions": {p: _version(p) for p in ("faiss-cpu", "bm25s", "numpy") if _version(p)},
             "pipeline": _pipeline_version(),
-            "documents": {d: r.sha256 for d, r in sorted(records.items())},
+            "documents": {doc.doc_id: doc.signature.split(":", 1)[0] for doc in sorted(live, key=lambda d: d.doc_id)},
             "sentences": len(self),
         }
         _write(self.folder / "build.json", json.dumps(meta, indent=2, ensure_ascii=False))
