@@ -132,6 +132,8 @@ class Builder:
         self.embed_phrases = embed_phrases
         self.max_document_chars = max_document_chars
         self._deferred: dict[str, dict | None] = {}  # ledger changes waiting for the store's flush
+        self._config: str | None = None  # the spaCy settings in force (``config_key``), read once per run
+        self._sources: dict[Path, str] = {}
 
     def run(self, paths: Iterable[str | Path] | None, records: dict[str, DocumentRecord],
             progress: Progress | None = None) -> IngestReport:
@@ -141,6 +143,7 @@ class Builder:
 
     def _run(self, paths, records, progress) -> IngestReport:
         t0 = time.perf_counter()
+        self._sources = {}
         store = self.store  # take the write lock before touching anything
         report = IngestReport()
         before = dict(self.state.docs)
@@ -200,7 +203,7 @@ class Builder:
         exist elsewhere stay reserved for them."""
         taken: dict[str, str] = {}  # slug of an id (its IRI segment) -> source holding it
         by_source = {e["source"]: d for d, e in self.state.docs.items()}
-        sources = [str(path.resolve()) for path, _ in files]
+        sources = [self._source(path) for path, _ in files]
         ids: list[str | None] = [None] * len(files)
         for i, src in enumerate(sources):
             known = by_source.get(src)
@@ -252,14 +255,20 @@ class Builder:
                 found.append((p, rows.get(p.name, {}) if p.parent == root else manifest.load(p.parent).get(p.name, {})))
         return self._once(found, report)
 
-    @staticmethod
-    def _once(found: list[tuple[Path, dict]], report: IngestReport) -> list[tuple[Path, dict]]:
+    def _source(self, path: Path) -> str:
+        """The file's real path (links and ``..`` resolved), as the ledger names its source; once per run."""
+        src = self._sources.get(path)
+        if src is None:
+            src = self._sources[path] = str(path.resolve())
+        return src
+
+    def _once(self, found: list[tuple[Path, dict]], report: IngestReport) -> list[tuple[Path, dict]]:
         """Each file once, however many paths or links lead to it: by its own name where that is
         among them (not a link's), else by the first path found."""
         chosen: dict[str, int] = {}  # source -> index into out
         out: list[tuple[Path, dict]] = []
         for path, meta in found:
-            source = str(path.resolve())
+            source = self._source(path)
             if source not in chosen:
                 chosen[source] = len(out)
                 out.append((path, meta))
@@ -292,9 +301,9 @@ class Builder:
     def _prepare(self, path: Path, meta: dict, doc_id: str, records: dict, report: IngestReport) -> "_Prepared | None":
         """A new or changed document's record and triples (None for an unchanged one); nothing is written."""
         sha = file_sha256(path)
-        fp = fingerprint(sha, meta, getattr(self, "_config", None) or config_key())
+        fp = fingerprint(sha, meta, self._config if self._config is not None else config_key())
         entry = self.state.docs.get(doc_id)
-        if entry and entry["fingerprint"] == fp and entry["source"] == str(path.resolve()) and doc_id in records:
+        if entry and entry["fingerprint"] == fp and entry["source"] == self._source(path) and doc_id in records:
             report.unchanged.append(doc_id)
             return None
         # Everything that can fail on the document's content happens before anything is written.
@@ -388,7 +397,8 @@ class Builder:
         """Remove what an interrupted run left half-written; returns the ids (or graph IRIs) removed.
 
         Removed entirely (graph, record, vectors, ledger entry): pending documents, documents
-        whose record, vectors or graph is missing or does not match, documents whose id is not
+        whose record, vectors or graph is missing (or, after a run that stopped half-way, whose
+        vectors do not match its sentences), documents whose id is not
         valid (``kg.docids``) or whose graph another document's id also names. Removed as well:
         named document graphs, record files and vector files no committed document owns.
         ``records`` loses the documents removed. The corpus-wide parts are left to ``derive``.
@@ -399,15 +409,20 @@ class Builder:
         for d in st.docs:
             by_graph.setdefault(str(doc_graph(d)), []).append(d)
         doomed = set(st.pending)
+        # a run that stopped half-way gets every vector file's shape checked; otherwise two folder
+        # listings say whether each document's files are there (a no-change run stays cheap)
+        thorough = st.needs_recovery()
+        record_files, vector_files = st.record_ids(), self.index.vector_ids()
         for d, entry in st.docs.items():
             if (not docids.is_valid(d) or len(by_graph[str(doc_graph(d))]) > 1 or doc_graph(d) not in graphs
-                    or not st.has_record(d) or not self.index.has_vectors(d, entry.get("sentences", -1))):
+                    or d not in record_files or d not in vector_files
+                    or (thorough and not self.index.has_vectors(d, entry.get("sentences", -1)))):
                 doomed.add(d)
         kept = set(st.docs) - doomed
         kept_graphs = {str(doc_graph(d)) for d in kept}
         orphans = sorted(str(g) for g in graphs if str(g).startswith(DOC_GRAPHS) and str(g) not in kept_graphs)
-        stray_records = st.record_ids() - kept
-        stray_vectors = self.index.vector_ids() - kept
+        stray_records = record_files - kept
+        stray_vectors = vector_files - kept
         st.clean_temporary()
         self.index.clean_temporary()
         if not (doomed or orphans or stray_records or stray_vectors):

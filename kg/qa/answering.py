@@ -86,13 +86,42 @@ def _singular(w: str) -> str:
 
 def _coverage(words: list[str], text: str) -> float:
     """Share of the question's words found in a text (Chinese: share of its character bigrams)."""
-    if not words:
-        return 0.0
-    if any(has_han(w) for w in words):
-        grams = [w[i:i + 2] for w in words for i in range(max(1, len(w) - 1))]
-        return sum(1 for g in grams if g in text) / len(grams)
-    have = {_singular(w) for w in re.findall(r"[\w-]+", text.lower())}
-    return sum(1 for w in words if _singular(w) in have) / len(words)
+    return Coverage(words)(text)
+
+
+class Coverage:
+    """``_coverage`` of one question's words, ready to be measured against many texts: the words'
+    bigrams or stems are found once, and an English text's stems are remembered (``stems``:
+    text -> stems, kept by the caller across questions)."""
+
+    def __init__(self, words: list[str], stems: dict | None = None):
+        self.size = 0
+        self.grams: list[str] | None = None
+        self.asked: list[str] = []
+        self.stems = stems if stems is not None else {}
+        if not words:
+            return
+        if any(has_han(w) for w in words):
+            self.grams = [w[i:i + 2] for w in words for i in range(max(1, len(w) - 1))]
+            self.size = len(self.grams)
+        else:
+            self.asked = [_singular(w) for w in words]
+            self.size = len(self.asked)
+
+    def __call__(self, text: str) -> float:
+        if not self.size:
+            return 0.0
+        if self.grams is not None:
+            return sum(1 for g in self.grams if g in text) / self.size
+        have = self.stems.get(text)
+        if have is None:
+            if len(self.stems) >= STEM_CACHE:
+                self.stems.clear()
+            have = self.stems[text] = frozenset(_singular(w) for w in re.findall(r"[\w-]+", text.lower()))
+        return sum(1 for w in self.asked if w in have) / self.size
+
+
+STEM_CACHE = 200_000  # English figure texts whose stems are remembered between questions
 
 
 class Answerer:
@@ -106,6 +135,8 @@ class Answerer:
         self._regions: set[str] = set()
         self._reference_year: int | None = None
         self._query_rows: dict[str, list[dict]] = {}
+        self._texts: dict[tuple, str] = {}  # a figure's text for coverage (``_figure_text``)
+        self._stems: dict[str, frozenset] = {}  # an English figure text's word stems (``Coverage``)
         self._kinds: dict[str, AnswerKind] = {}
 
     def _refresh(self) -> None:
@@ -114,7 +145,7 @@ class Answerer:
         if records is self._corpus_of:
             return
         self._corpus_of = self._records = records
-        self._query_rows = {}
+        self._query_rows, self._texts, self._stems = {}, {}, {}
         self._observations = {(d, o.start, o.end): o for d, rec in records.items() for o in rec.observations}
         named = {m.key.split(":", 1)[1] for rec in records.values() for m in rec.mentions if m.key.startswith("region:")}
         self._regions = named | {rec.subject_region for rec in records.values() if rec.subject_region}
@@ -156,9 +187,17 @@ class Answerer:
         how well their metric and sentence match its indicator words."""
         self._refresh()
         codes = q.region_codes() if regions else []
+        year = q.years[1] if q.years else None
         query = observations_query([str(region_iri(c)) for c in codes] if codes else None,
-                                   year=q.years[1] if q.years else None, descendants=False, language=q.language)
-        rows = self._readable(self._rows(query), q.language)
+                                   year=year, descendants=False, language=q.language)
+        # the figures of the question's language are read once and kept (``_rows``); those of its
+        # regions (every gazetteer region has a label in each language, so ``place`` is bound) and
+        # year are taken from them: the same rows ``query`` lists, without a query per question
+        places = {str(region_iri(c)) for c in codes}
+        rows = self._rows(observations_query(language=q.language),
+                          keep=lambda r: (not places or str(r.get("place")) in places)
+                          and (year is None or _includes(r.get("period"), year)))
+        rows = self._readable(rows, q.language)
         if q.asks_for == "money":  # "income in yuan" is not its growth rate
             rows = [r for r in rows if unit_family(r["unit"]) == "money"]
         elif q.asks_for == "count":  # "how many jobs" is never answered with a rate or a ratio
@@ -233,14 +272,15 @@ class Answerer:
         source = _pack(self._records[row["doc"]].language) or pack
         return pack.cross_label(row["indicator"], row["metric"], source)
 
-    def _rows(self, query: str) -> list[dict]:
-        """Observation rows of a query, kept until an ingest changes the knowledge base (the
-        figure queries of questions about one region repeat, and each takes tens of ms)."""
+    def _rows(self, query: str, keep: Callable[[dict], bool] | None = None) -> list[dict]:
+        """Observation rows of a query (those ``keep`` keeps), kept until an ingest changes the
+        knowledge base (the figure queries of questions about one region repeat, and each takes
+        tens of ms)."""
         if query not in self._query_rows:
             if len(self._query_rows) >= 256:
                 self._query_rows.clear()
             self._query_rows[query] = obs_rows(self.sources.sparql(query))
-        return [dict(r) for r in self._query_rows[query]]
+        return [dict(r) for r in self._query_rows[query] if keep is None or keep(r)]
 
     def _readable(self, rows: list[dict], language: str) -> list[dict]:
         """Figures stated in the question's language, and figures from documents in another
@@ -254,25 +294,38 @@ class Answerer:
         return out
 
     def _rank(self, q: ParsedQuestion, rows: list[dict], hits) -> list[Candidate]:
+        """The figures that may answer, best first. Left out, unscored: figures whose words cover
+        less of the question's than the language's ``min_cover`` (no caller takes them), and those
+        whose score cannot come within ``weights.MAX_MARGIN`` of the best (their cosine and coverage
+        plus every bonus stay below the best's cosine and coverage alone, less that margin)."""
         if not rows:
             return []
         pack = _pack(q.language)
-        sentences = self._sentences(rows)
         qv = self.sources.embed_query(passage_text(q.indicator or q.text), q.language)
         mv = self.sources.embed_phrases([r["indicator"] if r.get("cross") else (r["metric"] or r["unit"]) for r in rows],
                                         q.language)
-        top = {(h.doc_id, h.start) for h in hits[:W.TOP_PASSAGES]}
-        out = []
-        for r, v, sent in zip(rows, mv, sentences):
-            doc, s, e = sent
-            cos = float(np.dot(qv, v))
+        cosines = (np.asarray(mv, dtype=np.float32) @ np.asarray(qv, dtype=np.float32)).tolist()
+        coverage = Coverage(q.words, self._stems)
+        covers = []
+        for r in rows:
             if r.get("cross"):  # the sentence is in the other language: only the indicator's label can match
-                cover = _coverage(q.words, f"{r['indicator']} {r['unit'] if _written_in(r['unit'], q.language) else ''}")
+                covers.append(round(coverage(f"{r['indicator']} {r['unit'] if _written_in(r['unit'], q.language) else ''}"), 4))
             else:
-                cover = _coverage(q.words, f"{r['metric']} {r['unit']} {r.get('indicator') or ''} "
-                                           f"{self._context(r, s, e, pack.context_width)}")
-            score = W.COSINE * cos + W.COVERAGE * cover + (W.IN_TOP_PASSAGES if (doc, s) in top else 0.0)
-            if q.years and r.get("period") == (str(q.years[0]) if q.years[0] == q.years[1] else f"{q.years[0]}/{q.years[1]}"):
+                covers.append(round(coverage(self._figure_text(r, pack)), 4))
+        base = [W.COSINE * c + W.COVERAGE * v for c, v in zip(cosines, covers)]
+        floor = pack.min_cover or 0.0
+        eligible = [i for i, v in enumerate(covers) if v >= floor]
+        if not eligible:
+            return []
+        reach = max(base[i] for i in eligible) - W.MAX_MARGIN - W.MAX_BONUS
+        kept = [i for i in eligible if base[i] >= reach]
+        top = {(h.doc_id, h.start) for h in hits[:W.TOP_PASSAGES]}
+        period = (str(q.years[0]) if q.years[0] == q.years[1] else f"{q.years[0]}/{q.years[1]}") if q.years else None
+        out = []
+        for i, sent in zip(kept, self._sentences([rows[i] for i in kept])):
+            r, (doc, s, e) = rows[i], sent
+            score = base[i] + (W.IN_TOP_PASSAGES if (doc, s) in top else 0.0)
+            if period is not None and r.get("period") == period:
                 score += W.EXACT_PERIOD
             if (r["status"] != "actual") == q.future:
                 score += W.STATUS_FITS
@@ -280,8 +333,21 @@ class Answerer:
                 score += W.RATIO_ASKED
             if q.measure and (r["quote"].rstrip("以上左右多余").endswith(q.measure) or _names_unit(q.measure, r["unit"])):
                 score += W.UNIT_ASKED
-            out.append(Candidate(r, round(score, 4), sent, round(cover, 4)))
+            out.append(Candidate(r, round(score, 4), sent, covers[i]))
         return sorted(out, key=lambda c: -c.score)
+
+    def _figure_text(self, row: dict, pack) -> str:
+        """What a figure's coverage is measured against: its metric, unit, indicator and context
+        (remembered per figure and language until an ingest changes the records)."""
+        key = (row["doc"], row["start"], row["end"], pack.code, row.get("indicator"))
+        text = self._texts.get(key)
+        if text is None:
+            if len(self._texts) >= 2 * STEM_CACHE:
+                self._texts.clear()
+            _, s, e = self._sentences([row])[0]
+            text = self._texts[key] = (f"{row['metric']} {row['unit']} {row.get('indicator') or ''} "
+                                       f"{self._context(row, s, e, pack.context_width)}")
+        return text
 
     def _context(self, row: dict, s: int, e: int, width: int) -> str:
         """The words around a figure within its sentence, and the sentence its metric was taken
@@ -471,6 +537,18 @@ class Answerer:
             if named:
                 return _person(named[0], ents, q.language), h, named[0].key
         return None
+
+
+def _includes(period: str | None, year: int) -> bool:
+    """Whether a period label ("2021", "2021/2025") includes the year, as ``observations_query``'s
+    year filter has it (a figure with no period has none)."""
+    if not period:
+        return False
+    first, _, last = period.partition("/")
+    try:
+        return int(first) <= year <= int(last or first)
+    except ValueError:
+        return False
 
 
 def _names_unit(asked: str, unit: str) -> bool:

@@ -20,6 +20,7 @@ EXACT_PERIOD = 0.10  # the very period asked about, not a range containing it
 STATUS_FITS = 0.05  # expected/planned figures for a question about the future, actual ones otherwise
 RATIO_ASKED = 0.10  # "收入比" / "income ratio" asks for a ratio, not a rate near it
 UNIT_ASKED = 0.10  # "多少张", "how many art performances": the question names the unit a figure is counted in
+MAX_BONUS = IN_TOP_PASSAGES + EXACT_PERIOD + STATUS_FITS + RATIO_ASKED + UNIT_ASKED  # the most bonuses add
 MAX_LISTED = 6  # figures one answer states at most
 # A question no figure answers is told the nearest figure stated elsewhere; past this many figures of
 # its language, only those in the documents its passage search found are ranked for that (the cost
@@ -28,6 +29,10 @@ ELSEWHERE_RANK_LIMIT = 20_000
 # A comparison takes, for each region, its best figure scoring within this much of the best
 # figure of any region: the same indicator scores alike across reports, another one lower.
 COMPARE_MARGIN = 0.12
+# No caller looks at a figure scoring more than this below the best one (an answer lists figures within
+# its language's ``near`` of the best, at most 0.12; a comparison within COMPARE_MARGIN): ranking leaves
+# out figures that cannot come this close.
+MAX_MARGIN = max(COMPARE_MARGIN, 0.12) + 0.01
 
 MIN_PASSAGE_COSINE = 0.35  # a passage answer needs a sentence at least this close to the question
 MIN_WHO_COVER = 0.6  # a person's role and organization must hold this share of a who-question's words
