@@ -134,6 +134,7 @@ class Builder:
         self._deferred: dict[str, dict | None] = {}  # ledger changes waiting for the store's flush
         self._config: str | None = None  # the spaCy settings in force (``config_key``), read once per run
         self._sources: dict[Path, str] = {}
+        self._clean_start = False  # whether the last run had finished when this one began
 
     def run(self, paths: Iterable[str | Path] | None, records: dict[str, DocumentRecord],
             progress: Progress | None = None) -> IngestReport:
@@ -151,6 +152,7 @@ class Builder:
         if self.state.docs != before:  # another process ingested since these records were read
             records.clear()
             records.update(self.state.records())
+        self._clean_start = not self.state.needs_recovery()
         report.repaired = self.recover(records)
         roots = []
         for p in paths or [self.corpus]:
@@ -461,12 +463,14 @@ class Builder:
         for graph, name, digest, triples in vocabularies:
             store.replace_graph(graph, triples)
             st.vocabularies[name] = digest
-        if reindex:
-            self.index.rebuild(records, ledger={d: e for d, e in st.docs.items() if d in records})
+        if reindex:  # the ledger says which documents are unchanged only when the last run finished
+            self.index.rebuild(records, ledger={d: e for d, e in st.docs.items() if d in records}
+                               if self._clean_start else None)
         crash_point("after-index")
         fingerprints = {d: e["fingerprint"] for d, e in st.docs.items() if d in records}
         self.derived_graphs().update(records, fingerprints, basis=self._basis(), previous=key_before,
-                                     key=st.derived_key())
+                                     key=st.derived_key(),
+                                     full=not {SHARED_GRAPH, ENTITY_GRAPH, INDICATOR_GRAPH} <= store.graphs())
         crash_point("after-shared")
         store.flush()
         st.derived = st.derived_key()

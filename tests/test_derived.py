@@ -19,6 +19,7 @@ DOCS = {
     "b.txt": ("Beta City Pensions\n\nPension insurance covered 1.2 million residents of Beta City by the end of 2021. "
               "Beta City had 3.9 hospital beds per 1,000 people in 2020.\n"),
     "c.txt": "重庆市就业情况\n\n重庆市2021年城镇新增就业75万人。基本医保参保率稳定在95%以上。\n",
+    "e.txt": "湖北省就业\n\n湖北省2021年新增城镇就业80万人，2022年新增城镇就业85万人。\n",
     "d.txt": "四川省社会保障\n\n四川省2021年新增城镇就业人数达到100万人。每千人口医疗卫生机构床位数达到7.2张。\n",
 }
 
@@ -61,6 +62,8 @@ def test_updates_give_the_graphs_a_fresh_build_gives(make_kb, corpus, monkeypatc
     monkeypatch.setattr(DerivedGraphs, "update", watched)
     steps = [
         ("add b and d", lambda: [(corpus / n).write_text(DOCS[n], encoding="utf-8") for n in ("b.txt", "d.txt")]),
+        # more figures of another word order of c's indicator: the concept gets another name (and IRI)
+        ("add e, outnumbering c's phrasing", lambda: (corpus / "e.txt").write_text(DOCS["e.txt"], encoding="utf-8")),
         ("edit a", lambda: (corpus / "a.txt").write_text(
             DOCS["a.txt"] + "Alpha County had 5 libraries in 2022. Director Wang Fang visited Beta City.\n",
             encoding="utf-8")),
@@ -99,6 +102,21 @@ def test_a_derive_that_did_not_finish_is_built_again(make_kb, corpus, tmp_path):
     (corpus / "a.txt").write_text(DOCS["a.txt"] + "Alpha County had 5 libraries in 2022.\n", encoding="utf-8")
     kb.ingest([corpus])
     assert _graphs(kb) == _fresh(make_kb, corpus, "fresh")
+
+
+def test_graphs_the_store_lost_are_built_again(make_kb, corpus):
+    kb = make_kb("live")
+    kb.ingest([corpus])
+    expected = _graphs(kb)
+    from kg.graph.store import open_store
+
+    kb.close()
+    store = open_store("oxigraph", kb.home)
+    store.remove_graph(INDICATOR_GRAPH)
+    store.close()
+    again = make_kb("live")
+    again.ingest([corpus])
+    assert _graphs(again) == expected
 
 
 def test_a_contributions_file_out_of_step_is_not_trusted(make_kb, corpus):

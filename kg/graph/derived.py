@@ -84,20 +84,21 @@ class DerivedGraphs:
         self.documents_read = 0  # records the last ``update`` read
 
     def update(self, records: Mapping[str, DocumentRecord], fingerprints: dict[str, str], basis: str,
-               previous: str | None, key: str) -> None:
+               previous: str | None, key: str, full: bool = False) -> None:
         """Bring the three graphs in line with the documents ``fingerprints`` names (id ->
         fingerprint; their records in ``records``, read only where changed).
 
         ``basis`` names everything else the graphs depend on (rule versions, vocabularies,
         embedders); ``previous`` is the key the last completed derive recorded (None: it did not
         complete) and ``key`` the one this derive records. The file is used only when it was written
-        with the same basis by that derive; else everything is built from every record."""
+        with the same basis by that derive, and ``full`` is not given (the store lost a graph);
+        else everything is built from every record."""
         db = self._open()
         try:
             meta = dict(db.execute("SELECT key, value FROM meta"))
             have = dict(db.execute("SELECT doc, fingerprint FROM docs"))
             changed = {d for d, fp in fingerprints.items() if have.get(d) != fp} | (set(have) - set(fingerprints))
-            full = (previous is None or meta.get("basis") != basis or meta.get("derived") != previous
+            full = (full or previous is None or meta.get("basis") != basis or meta.get("derived") != previous
                     or len(changed) > FULL_FROM_SHARE * max(1, len(fingerprints)) or not have)
             self.rebuilt, self.documents_read = full, 0
             db.execute("BEGIN")
@@ -228,9 +229,21 @@ class DerivedGraphs:
 
         if renormalise:
             dirty = set(forms) | set(old_concept)
-        else:
-            stale = {old_concept[n] for n in touched if n in old_concept}
-            dirty = touched | {n for n, c in old_concept.items() if c in stale}
+        else:  # the forms a change touched, the groups they are in now, the forms of those groups' old
+            dirty = set(touched)  # concepts, and so on until no concept is left half redone
+            members: dict[str, set] = defaultdict(set)
+            for n, c in old_concept.items():
+                members[c].add(n)
+            while True:
+                grown = set(dirty)
+                for g in groups:
+                    if not dirty.isdisjoint(g):
+                        grown |= set(g)
+                for c in {old_concept[n] for n in grown if n in old_concept}:
+                    grown |= members[c]
+                if grown == dirty:
+                    break
+                dirty = grown
         dirty_groups = [g for g in groups if not dirty.isdisjoint(g)]
         phrases: dict[str, Counter] = defaultdict(Counter)
         for chunk in _chunks(sorted({n for g in dirty_groups for n in g})):

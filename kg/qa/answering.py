@@ -180,11 +180,12 @@ class Answerer:
             return self._figure(q, hits, abstain=False)
         return None
 
-    def candidates(self, q: ParsedQuestion, hits, regions: bool = True) -> tuple[list[Candidate], str, list[dict]]:
+    def candidates(self, q: ParsedQuestion, hits, regions: bool = True,
+                   prune: bool = False) -> tuple[list[Candidate], str, list[dict]]:
         """The figures that can answer ``q``, best first, the SPARQL that listed them and every figure
         of the asked kind before the role and status filters. Only figures of the question's regions
         (unless ``regions`` is False), year and group; of the kind of figure it asks for; ranked by
-        how well their metric and sentence match its indicator words."""
+        how well their metric and sentence match its indicator words (``prune``: see ``_rank``)."""
         self._refresh()
         codes = q.region_codes() if regions else []
         year = q.years[1] if q.years else None
@@ -209,7 +210,7 @@ class Answerer:
         everything = rows
         rows = _of_role(q, rows)
         rows = _of_status(q, rows)
-        return self._rank(q, rows, hits), query, everything
+        return self._rank(q, rows, hits, prune=prune), query, everything
 
     def sentence_of(self, row: dict) -> tuple[str, int, int]:
         """The document and offsets of the sentence a figure row was stated in."""
@@ -217,7 +218,8 @@ class Answerer:
 
     def _figure(self, q: ParsedQuestion, hits, abstain: bool = True) -> Answer | None:
         pack = _pack(q.language)
-        ranked, query, everything = self.candidates(q, hits)
+        # one figure is wanted unless the question asks for several: only figures near the best are scored
+        ranked, query, everything = self.candidates(q, hits, prune=not q.several)
         threshold = pack.min_figure_score
         if pack.min_cover:  # e5's cosines alone cannot tell 县级医院 from 三甲医院: the words must be there
             ranked = [c for c in ranked if c.cover >= pack.min_cover]
@@ -226,6 +228,8 @@ class Answerer:
         best = ranked[0].score
         if q.several or (len(ranked) > 1 and ranked[1].score >= max(threshold, best - pack.near)
                          and _asks_each(q, ranked[0].row, ranked[1].row)):  # "urban and rural", 分别
+            if not q.several:  # every figure of an asked unit may be listed: score them all
+                ranked = [c for c in self.candidates(q, hits)[0] if c.cover >= pack.min_cover]
             asked = {_singular(w) for w in q.words}
             chosen = [c for c in ranked if c.score >= max(threshold, best - pack.near)
                       or (c.score >= threshold and _singular(c.row["unit"].split()[-1]) in asked)][:W.MAX_LISTED]
@@ -293,11 +297,12 @@ class Answerer:
                 out.append(r | {"cross": True})
         return out
 
-    def _rank(self, q: ParsedQuestion, rows: list[dict], hits) -> list[Candidate]:
-        """The figures that may answer, best first. Left out, unscored: figures whose words cover
-        less of the question's than the language's ``min_cover`` (no caller takes them), and those
-        whose score cannot come within ``weights.MAX_MARGIN`` of the best (their cosine and coverage
-        plus every bonus stay below the best's cosine and coverage alone, less that margin)."""
+    def _rank(self, q: ParsedQuestion, rows: list[dict], hits, prune: bool = False) -> list[Candidate]:
+        """The figures that may answer, best first. With ``prune`` (a one-figure answer) these are
+        left out, unscored: figures whose words cover less of the question's than the language's
+        ``min_cover`` (the answer never takes them), and those whose score cannot come within
+        ``weights.MAX_MARGIN`` of the best (their cosine and coverage plus every bonus stay below
+        the best's cosine and coverage alone, less that margin)."""
         if not rows:
             return []
         pack = _pack(q.language)
@@ -313,12 +318,14 @@ class Answerer:
             else:
                 covers.append(round(coverage(self._figure_text(r, pack)), 4))
         base = [W.COSINE * c + W.COVERAGE * v for c, v in zip(cosines, covers)]
-        floor = pack.min_cover or 0.0
-        eligible = [i for i, v in enumerate(covers) if v >= floor]
-        if not eligible:
-            return []
-        reach = max(base[i] for i in eligible) - W.MAX_MARGIN - W.MAX_BONUS
-        kept = [i for i in eligible if base[i] >= reach]
+        kept = list(range(len(rows)))
+        if prune:
+            floor = pack.min_cover or 0.0
+            kept = [i for i in kept if covers[i] >= floor]
+            if not kept:
+                return []
+            reach = max(base[i] for i in kept) - W.MAX_MARGIN - W.MAX_BONUS
+            kept = [i for i in kept if base[i] >= reach]
         top = {(h.doc_id, h.start) for h in hits[:W.TOP_PASSAGES]}
         period = (str(q.years[0]) if q.years[0] == q.years[1] else f"{q.years[0]}/{q.years[1]}") if q.years else None
         out = []
