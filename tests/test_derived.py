@@ -18,8 +18,8 @@ DOCS = {
               "The basic medical insurance participation rate reached 95% in 2021.\n"),
     "b.txt": ("Beta City Pensions\n\nPension insurance covered 1.2 million residents of Beta City by the end of 2021. "
               "Beta City had 3.9 hospital beds per 1,000 people in 2020.\n"),
-    "c.txt": "重庆市就业情况\n\n重庆市2021年城镇新增就业75万人。基本医保参保率稳定在95%以上。\n",
-    "e.txt": "湖北省就业\n\n湖北省2021年新增城镇就业80万人，2022年新增城镇就业85万人。\n",
+    "c.txt": "重庆市就业情况\n\n2021年城镇新增就业75万人。基本医保参保率稳定在95%以上。\n",
+    "e.txt": "湖北省就业\n\n2021年新增城镇就业80万人。2022年新增城镇就业85万人。\n",
     "d.txt": "四川省社会保障\n\n四川省2021年新增城镇就业人数达到100万人。每千人口医疗卫生机构床位数达到7.2张。\n",
 }
 
