@@ -238,7 +238,8 @@ def uploaded(tb, page, files) -> dict:
     open_tab(page, "Documents")
     page.locator("#documents-upload input[type=file]").set_input_files([str(files[k]) for k in ("en", "zh", "broken")])
     outcome = page.locator("#documents-outcome")
-    tb.sync_api.expect(outcome).to_contain_text("broken.pdf", timeout=120_000)
+    # the progress line names the file being read too: wait for the outcome of the last one
+    tb.sync_api.expect(outcome).to_contain_text(re.compile(r"broken\.pdf · failed"), timeout=120_000)
     return {"before": before, "outcome": outcome.inner_text()}
 
 
