@@ -70,6 +70,60 @@ answer_kinds.register("standard", standard_kind, before="figure")
 answer_kinds.register("comparison", lambda answerer: Comparator(answerer).answer, before="figure")
 
 
+class FigureTable:
+    """The figures of one question language (rows as ``observations_query`` lists them, in its
+    order; figures of documents in another language only with an indicator label in this one),
+    with what selecting and ranking them needs: the rows of each place, each row's years, and the
+    embedding of each row's phrase (its indicator's label for a figure of another language),
+    stacked once. Rows are shared: callers must not change them."""
+
+    def __init__(self, rows: list[dict], language: str, embed_phrases):
+        self.rows = rows
+        self.language = language
+        self._embed = embed_phrases
+        self._row = {id(r): i for i, r in enumerate(rows)}
+        self.places: dict[str, list[int]] = {}
+        self.years: list[tuple[int, int] | None] = []
+        for i, r in enumerate(rows):
+            self.places.setdefault(str(r.get("place")), []).append(i)
+            self.years.append(_years(r.get("period")))
+        self._vectors: np.ndarray | None = None
+
+    def select(self, places: list[str], year: int | None) -> list[int]:
+        """Rows of these places (all when none is given) whose period includes ``year`` (any when None)."""
+        ids = sorted({i for p in places for i in self.places.get(p, ())}) if places else range(len(self.rows))
+        if year is None:
+            return list(ids)
+        return [i for i in ids if (span := self.years[i]) is not None and span[0] <= year <= span[1]]
+
+    def vectors_of(self, rows: list[dict]) -> np.ndarray:
+        """The phrase embeddings of ``rows`` (rows of this table, or copies of them: embedded apart)."""
+        if self._vectors is None:
+            self._vectors = np.asarray(self._embed([_phrase(r) for r in self.rows], self.language), dtype=np.float32)
+        ids = [self._row.get(id(r), -1) for r in rows]
+        if all(i >= 0 for i in ids):
+            return self._vectors[ids] if ids else np.zeros((0, self._vectors.shape[1]), dtype=np.float32)
+        return np.asarray(self._embed([_phrase(r) for r in rows], self.language), dtype=np.float32)
+
+
+def _phrase(row: dict) -> str:
+    """What a figure's embedding is of: its metric (its unit when it has none), or for a figure of
+    another language its indicator's label."""
+    return row["indicator"] if row.get("cross") else (row["metric"] or row["unit"])
+
+
+def _years(period: str | None) -> tuple[int, int] | None:
+    """The first and last year of a period label ("2021", "2021/2025"), as ``observations_query``'s
+    year filter reads the period (a figure with no period has none)."""
+    if not period:
+        return None
+    first, _, last = period.partition("/")
+    try:
+        return int(first), int(last or first)
+    except ValueError:
+        return None
+
+
 @dataclass
 class Candidate:
     row: dict
@@ -134,7 +188,7 @@ class Answerer:
         self._observations: dict[tuple[str, int, int], object] = {}
         self._regions: set[str] = set()
         self._reference_year: int | None = None
-        self._query_rows: dict[str, list[dict]] = {}
+        self._tables: dict[str, FigureTable] = {}  # the figures questions in a language can be answered with
         self._texts: dict[tuple, str] = {}  # a figure's text for coverage (``_figure_text``)
         self._stems: dict[str, frozenset] = {}  # an English figure text's word stems (``Coverage``)
         self._kinds: dict[str, AnswerKind] = {}
@@ -145,7 +199,7 @@ class Answerer:
         if records is self._corpus_of:
             return
         self._corpus_of = self._records = records
-        self._query_rows, self._texts, self._stems = {}, {}, {}
+        self._tables, self._texts, self._stems = {}, {}, {}
         self._observations = {(d, o.start, o.end): o for d, rec in records.items() for o in rec.observations}
         named = {m.key.split(":", 1)[1] for rec in records.values() for m in rec.mentions if m.key.startswith("region:")}
         self._regions = named | {rec.subject_region for rec in records.values() if rec.subject_region}
@@ -191,14 +245,12 @@ class Answerer:
         year = q.years[1] if q.years else None
         query = observations_query([str(region_iri(c)) for c in codes] if codes else None,
                                    year=year, descendants=False, language=q.language)
-        # the figures of the question's language are read once and kept (``_rows``); those of its
+        # the figures of the question's language are read once and kept (``_table``); those of its
         # regions (every gazetteer region has a label in each language, so ``place`` is bound) and
         # year are taken from them: the same rows ``query`` lists, without a query per question
-        places = {str(region_iri(c)) for c in codes}
-        rows = self._rows(observations_query(language=q.language),
-                          keep=lambda r: (not places or str(r.get("place")) in places)
-                          and (year is None or _includes(r.get("period"), year)))
-        rows = self._readable(rows, q.language)
+        table = self._table(q.language)
+        ids = table.select([str(region_iri(c)) for c in codes], year)
+        rows = [table.rows[i] for i in ids]
         if q.asks_for == "money":  # "income in yuan" is not its growth rate
             rows = [r for r in rows if unit_family(r["unit"]) == "money"]
         elif q.asks_for == "count":  # "how many jobs" is never answered with a rate or a ratio
@@ -210,7 +262,8 @@ class Answerer:
         everything = rows
         rows = _of_role(q, rows)
         rows = _of_status(q, rows)
-        return self._rank(q, rows, hits, prune=prune), query, everything
+        return self._rank(q, rows, hits, prune=prune, floor=(_pack(q.language).min_cover or 0.0) if prune else 0.0), \
+            query, everything
 
     def sentence_of(self, row: dict) -> tuple[str, int, int]:
         """The document and offsets of the sentence a figure row was stated in."""
@@ -276,15 +329,14 @@ class Answerer:
         source = _pack(self._records[row["doc"]].language) or pack
         return pack.cross_label(row["indicator"], row["metric"], source)
 
-    def _rows(self, query: str, keep: Callable[[dict], bool] | None = None) -> list[dict]:
-        """Observation rows of a query (those ``keep`` keeps), kept until an ingest changes the
-        knowledge base (the figure queries of questions about one region repeat, and each takes
-        tens of ms)."""
-        if query not in self._query_rows:
-            if len(self._query_rows) >= 256:
-                self._query_rows.clear()
-            self._query_rows[query] = obs_rows(self.sources.sparql(query))
-        return [dict(r) for r in self._query_rows[query] if keep is None or keep(r)]
+    def _table(self, language: str) -> "FigureTable":
+        """The figures a question in ``language`` can be answered with (``_readable``), read with one
+        query and kept until an ingest changes the knowledge base."""
+        self._refresh()
+        if language not in self._tables:
+            rows = obs_rows(self.sources.sparql(observations_query(language=language)))
+            self._tables[language] = FigureTable(self._readable(rows, language), language, self.sources.embed_phrases)
+        return self._tables[language]
 
     def _readable(self, rows: list[dict], language: str) -> list[dict]:
         """Figures stated in the question's language, and figures from documents in another
@@ -297,19 +349,18 @@ class Answerer:
                 out.append(r | {"cross": True})
         return out
 
-    def _rank(self, q: ParsedQuestion, rows: list[dict], hits, prune: bool = False) -> list[Candidate]:
-        """The figures that may answer, best first. With ``prune`` (a one-figure answer) these are
-        left out, unscored: figures whose words cover less of the question's than the language's
-        ``min_cover`` (the answer never takes them), and those whose score cannot come within
-        ``weights.MAX_MARGIN`` of the best (their cosine and coverage plus every bonus stay below
-        the best's cosine and coverage alone, less that margin)."""
+    def _rank(self, q: ParsedQuestion, rows: list[dict], hits, prune: bool = False,
+              floor: float = 0.0) -> list[Candidate]:
+        """The figures that may answer, best first. Left out, unscored: figures whose words cover
+        less of the question's than ``floor``, and with ``prune`` (when only the best figure, or
+        those near it, are wanted) those whose score cannot come within ``weights.MAX_MARGIN`` of
+        the best (their cosine and coverage plus every bonus stay below the best's cosine and
+        coverage alone, less that margin)."""
         if not rows:
             return []
         pack = _pack(q.language)
-        qv = self.sources.embed_query(passage_text(q.indicator or q.text), q.language)
-        mv = self.sources.embed_phrases([r["indicator"] if r.get("cross") else (r["metric"] or r["unit"]) for r in rows],
-                                        q.language)
-        cosines = (np.asarray(mv, dtype=np.float32) @ np.asarray(qv, dtype=np.float32)).tolist()
+        qv = np.asarray(self.sources.embed_query(passage_text(q.indicator or q.text), q.language), dtype=np.float32)
+        cosines = (self._table(q.language).vectors_of(rows) @ qv).tolist()
         coverage = Coverage(q.words, self._stems)
         covers = []
         for r in rows:
@@ -318,12 +369,10 @@ class Answerer:
             else:
                 covers.append(round(coverage(self._figure_text(r, pack)), 4))
         base = [W.COSINE * c + W.COVERAGE * v for c, v in zip(cosines, covers)]
-        kept = list(range(len(rows)))
+        kept = [i for i in range(len(rows)) if covers[i] >= floor]
+        if not kept:
+            return []
         if prune:
-            floor = pack.min_cover or 0.0
-            kept = [i for i in kept if covers[i] >= floor]
-            if not kept:
-                return []
             reach = max(base[i] for i in kept) - W.MAX_MARGIN - W.MAX_BONUS
             kept = [i for i in kept if base[i] >= reach]
         top = {(h.doc_id, h.start) for h in hits[:W.TOP_PASSAGES]}
@@ -384,11 +433,11 @@ class Answerer:
         if ranked:
             nearest = pack.nearest_figure(q, ranked[0].row, self._what(ranked[0].row, pack))
         if q.regions or q.national or q.years or q.group:
-            everywhere = self._readable(self._rows(observations_query(language=q.language)), q.language)
+            everywhere = list(self._table(q.language).rows)
             if len(everywhere) > W.ELSEWHERE_RANK_LIMIT:
                 found = {h.doc_id for h in hits}
                 everywhere = [r for r in everywhere if r["doc"] in found]
-            others = self._rank(q, everywhere, hits)
+            others = self._rank(q, everywhere, hits, prune=True)  # only the best one is told
             if others and others[0].score >= pack.min_figure_score:
                 elsewhere = pack.nearest_figure(q, others[0].row, self._what(others[0].row, pack), elsewhere=True)
         ans = Answer(q.text, False, pack.figure_abstention(q, nearest, elsewhere), [])
@@ -544,18 +593,6 @@ class Answerer:
             if named:
                 return _person(named[0], ents, q.language), h, named[0].key
         return None
-
-
-def _includes(period: str | None, year: int) -> bool:
-    """Whether a period label ("2021", "2021/2025") includes the year, as ``observations_query``'s
-    year filter has it (a figure with no period has none)."""
-    if not period:
-        return False
-    first, _, last = period.partition("/")
-    try:
-        return int(first) <= year <= int(last or first)
-    except ValueError:
-        return False
 
 
 def _names_unit(asked: str, unit: str) -> bool:
