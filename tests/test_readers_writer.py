@@ -124,6 +124,40 @@ def test_readers_keep_answering_while_another_process_ingests(make_kb, tiny_corp
     assert reader.search("Town 7 had 107 doctors", k=1)[0].doc_id == "town-07"
 
 
+
+def test_a_reader_whose_index_was_rewritten_under_it_reads_the_new_generation(make_kb, tiny_corpus, extra):
+    """The reader read the index table; the writer then rewrote the files it names. Reading them
+    would mix two generations (the BM25 rows of one with the table of the other): the reader
+    notices, loads the newer table and answers from it."""
+    writer = make_kb()
+    writer.ingest([tiny_corpus])
+    reader = make_kb(read_only=True, name="kb")  # reads table.json only; the indexes when first searched
+    writer.ingest([tiny_corpus, extra])
+    hits = reader.index.search("Delta County opened new primary schools", writer.records, k=1)
+    assert hits and hits[0].doc_id == "delta"
+    (extra / "delta.txt").unlink()
+    writer.ingest([tiny_corpus, extra])
+    assert all(h.doc_id != "delta" for h in reader.index.search("Delta County primary schools", writer.records, k=5))
+
+
+def test_an_index_copied_without_its_files_times_still_reads(make_kb, tiny_corpus, tmp_path, monkeypatch):
+    """Copies that do not keep modification times do not match the identities in the table; once
+    retrying shows the table is not moving, the files are read as they are."""
+    import shutil
+
+    from kg.search import index as search_index
+
+    kb = make_kb()
+    kb.ingest([tiny_corpus])
+    kb.close()
+    time.sleep(0.01)
+    shutil.copytree(kb.home, tmp_path / "copy", copy_function=shutil.copy)  # contents, new times
+    monkeypatch.setattr(search_index, "RETRY_WAIT", 0.001)
+    copy = make_kb(read_only=True, name="copy")
+    hits = copy.search("hospital beds per 1,000 people in Alpha County", k=1)
+    assert hits and hits[0].doc_id == "alpha"
+
+
 @pytest.mark.slow
 def test_two_app_processes_serve_one_knowledge_base_while_the_cli_ingests(make_kb, tiny_corpus, extra):
     """Read replicas: `app.py --no-build` takes no lock, so several run over one knowledge base, and

@@ -16,7 +16,10 @@ anew from the per-document vector files, BM25 merged from its cached terms.
 Files beside ``build.json`` (which records the embedder, library versions and
 document hashes): ``table.json`` (the documents' rows, in row order, live or
 dead), ``dense.<lang>.<backend>`` and ``dense.<lang>.tail.<backend>``, and
-``bm25/``. A search breaks ties by (document id, sentence), so its results do
+``bm25/``. Every file is replaced whole, and ``table.json``, written after the others,
+records which version of each it goes with, so a process reading while another writes
+reads one generation or notices it moved on and reads the newer one (``kg.search.snapshot``).
+A search breaks ties by (document id, sentence), so its results do
 not depend on the order rows were added in: they are those of a build from
 scratch.
 """
@@ -27,6 +30,7 @@ import json
 import logging
 import re
 import shutil
+import time
 import zipfile
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -38,6 +42,7 @@ from ingest.records import DocumentRecord
 
 from kg.search.embedders import Embedder, EmbedderSet
 from kg.search.lexical import BM25Index, tokenize
+from kg.search.snapshot import IndexMoved, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,8 @@ DEAD_FRACTION = 0.25  # compact when more of the rows than this are dead ...
 DEAD_MIN = 64  # ... and at least this many
 TAIL_MIN = 5_000  # a tail vector index is merged into its base when it has more rows than this
 TAIL_FRACTION = 0.25  # ... and more than this fraction of the base's
+READ_RETRIES = 6  # a search that finds the index rewritten under it reloads and retries, this many times
+RETRY_WAIT = 0.05  # seconds before the first retry; doubled before each next one
 
 
 @dataclass
@@ -136,6 +143,7 @@ class SearchIndex:
         self._dense: dict[tuple[str, str], object] = {}  # (language, base|tail) -> VectorIndex, read when needed
         self._derived = None  # row arrays for searching, built when first needed
         self._loaded = False
+        self._snapshot = Snapshot(self.folder)  # the files the loaded table goes with
 
     # -- building --------------------------------------------------------
     @property
@@ -420,8 +428,12 @@ class SearchIndex:
             if everything:
                 shutil.rmtree(self.folder / "bm25", ignore_errors=True)
             self._bm25.save(self.folder / "bm25")
+        bm25_files = sorted((self.folder / "bm25").glob("*")) if self._bm25 is not None else []
+        self._snapshot = Snapshot.record(self.folder, [p for p in bm25_files if not p.name.endswith(".tmp")]
+                                         + [self.folder / name for name in sorted(wanted)])
         table = {"format": TABLE_FORMAT, "rows": self._rows, "docs": [doc.to_json() for doc in self._docs],
-                 "vectors": sorted(f"{lang}.{seg}" for (lang, seg), ix in self._dense.items() if ix is not None and len(ix))}
+                 "vectors": sorted(f"{lang}.{seg}" for (lang, seg), ix in self._dense.items() if ix is not None and len(ix)),
+                 "files": self._snapshot.files}
         _write(self.folder / "table.json", json.dumps(table, ensure_ascii=False))
         live = [doc for doc in self._docs if doc.live]
         languages = {doc.language for doc in live} | {self.embedders.default}
@@ -466,6 +478,7 @@ class SearchIndex:
             raise ValueError("table.json does not add up")
         self._by_id = {doc.doc_id: doc for doc in self._docs if doc.live}
         self._vector_names = set(saved.get("vectors", []))
+        self._snapshot = Snapshot(self.folder, saved.get("files"))
         self._loaded = True
         return True
 
@@ -491,7 +504,7 @@ class SearchIndex:
         if self._bm25 is None:
             bm25 = BM25Index()
             if self._rows:
-                bm25.load(self.folder / "bm25", self._rows)
+                bm25.load(self.folder / "bm25", self._rows, read=self._snapshot.read)
             self._bm25 = bm25
         return self._bm25
 
@@ -502,7 +515,7 @@ class SearchIndex:
             index = None
             if f"{language}.{segment}" in getattr(self, "_vector_names", ()):
                 index = _new_index(self._backend)
-                index.load(self._dense_path(language, segment))
+                self._snapshot.read(self._dense_path(language, segment), index.load)
             self._dense[key] = index
         if self._dense[key] is None and segment == "tail":
             self._dense[key] = _new_index(self._backend)
@@ -561,8 +574,27 @@ class SearchIndex:
 
         Dense retrieval searches the documents of the query's ``language`` with
         that language's embedder. ``mode`` "dense" or "bm25" ranks by one of the
-        two alone (the baselines of ``policykg eval``).
+        two alone (the baselines of ``policykg eval``). When another process
+        rewrites the index meanwhile, its newer generation is loaded and searched.
         """
+        wait = RETRY_WAIT
+        for _ in range(READ_RETRIES):
+            try:
+                return self._search(query, records, k, language, mode)
+            except IndexMoved:
+                time.sleep(wait)
+                wait *= 2
+                self.load()
+        try:
+            return self._search(query, records, k, language, mode)
+        except IndexMoved as exc:  # the table does not change, its files do not match it: they were copied
+            log.warning("the search index files in %s are not those its table names (%s); "
+                        "reading them as they are", self.folder, exc)
+            self.load()
+            self._snapshot = Snapshot(self.folder)
+            return self._search(query, records, k, language, mode)
+
+    def _search(self, query, records, k, language, mode) -> list[Hit]:
         if not self._by_id:
             return []
         qv = self.embedders.for_language(language).embed_query(passage_text(query))
@@ -603,7 +635,13 @@ class SearchIndex:
         doc = self._docs[row_doc[row]]
         if doc.language != language:
             return 0.0
-        return float(qv @ np.load(self._vec_path(doc.doc_id), mmap_mode="r")[row_sent[row]])
+        try:
+            vectors = np.load(self._vec_path(doc.doc_id), mmap_mode="r")
+        except FileNotFoundError as exc:
+            raise IndexMoved(f"the vectors of {doc.doc_id} were removed") from exc
+        if row_sent[row] >= len(vectors):
+            raise IndexMoved(f"the vectors of {doc.doc_id} were rewritten")
+        return float(qv @ vectors[row_sent[row]])
 
 
 def _new_index(backend: str):

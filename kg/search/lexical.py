@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest import lang
+from kg.search.snapshot import write_replacing
 
 _WORD = re.compile(r"[^\W_\u3400-\u9fff]+(?:[.,:][0-9]+)*|[\u3400-\u9fff]+")  # letters of any script; Han apart
 
@@ -36,6 +37,11 @@ def tokenize(text: str, language: str = "en") -> list[str]:
         pack = next((p for p in scripted if p.in_script(tok[0])), latin)
         out += pack.index_terms(tok)
     return out
+
+
+def _save_array(path: Path, array: np.ndarray) -> None:
+    with open(path, "wb") as fh:  # a file object: ``np.save`` would add ".npy" to a name
+        np.save(fh, array, allow_pickle=False)
 
 
 class _Segment:
@@ -80,12 +86,13 @@ class _Segment:
         return self.entry_row[hit].astype(np.int64) + self.first, self.entry_tf[hit]
 
     def save(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp")
+        write_replacing(path, lambda tmp: self._write(tmp))
+
+    def _write(self, tmp: Path) -> None:
         with open(tmp, "wb") as fh:
             np.savez(fh, first=np.int64(self.first), lengths=self.lengths, entry_row=self.entry_row,
                      entry_term=self.entry_term, entry_tf=self.entry_tf,
                      vocab=np.frombuffer(json.dumps(self.vocab, ensure_ascii=False).encode("utf-8"), dtype=np.uint8))
-        tmp.replace(path)
 
     @classmethod
     def load(cls, path: Path) -> "_Segment":
@@ -129,6 +136,7 @@ class BM25Index:
         self._sizes: list[int] = []  # rows of each segment
         self._live = np.zeros(0, dtype=bool)
         self._dirty: set[int] = set()  # segments to save
+        self._read = lambda path, load: load(path)  # how a file is read (``load``)
 
     @property
     def _segments(self) -> list[_Segment]:
@@ -137,7 +145,7 @@ class BM25Index:
     def _segment(self, i: int) -> _Segment:
         part = self._parts[i]
         if isinstance(part, Path):
-            part = self._parts[i] = _Segment.load(part)
+            part = self._parts[i] = self._read(part, _Segment.load)
         return part
 
     # -- building ----------------------------------------------------------
@@ -237,17 +245,18 @@ class BM25Index:
         for old in folder.glob("segment.*.npz"):
             if old.name not in names:
                 old.unlink()
-        tmp = folder / "live.npy.tmp"
-        with open(tmp, "wb") as fh:
-            np.save(fh, np.packbits(self._live))
-        tmp.replace(folder / "live.npy")
-        (folder / "rows.json").write_text(json.dumps({"rows": self.rows, "sizes": self._sizes}))
+        live = np.packbits(self._live)
+        write_replacing(folder / "live.npy", lambda tmp: _save_array(tmp, live))
+        rows = json.dumps({"rows": self.rows, "sizes": self._sizes})
+        write_replacing(folder / "rows.json", lambda tmp: tmp.write_text(rows))
 
-    def load(self, folder, rows: int) -> None:
+    def load(self, folder, rows: int, read=None) -> None:
         """Read what ``save`` wrote (segments are read when first needed); ``rows`` is what the
-        caller's table holds (a mismatch raises)."""
+        caller's table holds (a mismatch raises). ``read(path, load)`` reads each file (default:
+        ``load(path)``; ``Snapshot.read`` checks it is the version the caller's table names)."""
         folder = Path(folder)
-        meta = json.loads((folder / "rows.json").read_text())
+        self._read = read or (lambda path, load: load(path))
+        meta = self._read(folder / "rows.json", lambda p: json.loads(p.read_text()))
         sizes = [int(n) for n in meta["sizes"]]
         if meta["rows"] != rows or sum(sizes) != rows:
             raise ValueError(f"the BM25 index in {folder} has {meta['rows']} rows, the table {rows}")
@@ -256,5 +265,5 @@ class BM25Index:
         if missing:
             raise FileNotFoundError(missing[0])
         self._parts, self._sizes = list(paths), sizes
-        self._live = np.unpackbits(np.load(folder / "live.npy"))[:rows].astype(bool)
+        self._live = np.unpackbits(self._read(folder / "live.npy", np.load))[:rows].astype(bool)
         self._dirty = set()

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.registry import Registry
+from kg.search.snapshot import write_replacing
 
 # From this many vectors on the ``faiss`` backend answers from an HNSW graph (approximate) instead
 # of a flat scan (exact), in build() and as soon as add() reaches it. Chosen with bench/vectors.py
@@ -52,7 +53,8 @@ class VectorIndex(ABC):
 
     @abstractmethod
     def save(self, path: Path) -> None:
-        """Write the index to the file ``path`` (a backend may keep its data beside it)."""
+        """Write the index to the file ``path`` (a backend may keep its data beside it), replacing
+        it whole: a process reading it meanwhile reads the old file or the new one."""
 
     @abstractmethod
     def load(self, path: Path) -> None: ...
@@ -121,7 +123,7 @@ class FaissIndex(VectorIndex):
 
     def save(self, path):
         if self._index is not None:
-            self._faiss.write_index(self._index, str(path))
+            write_replacing(Path(path), lambda tmp: self._faiss.write_index(self._index, str(tmp)))
 
     def load(self, path):
         self._index = self._faiss.read_index(str(path))
@@ -159,8 +161,10 @@ class NumpyIndex(VectorIndex):
         return ids.astype(np.int64), scores[ids]
 
     def save(self, path):
-        with open(path, "wb") as fh:
-            np.save(fh, self._m)
+        def write(tmp):
+            with open(tmp, "wb") as fh:
+                np.save(fh, self._m)
+        write_replacing(Path(path), write)
 
     def load(self, path):
         self._m = np.load(path)
